@@ -1,0 +1,50 @@
+"""The X-API-ID / X-API-KEY pair: which account a request belongs to, or why it is refused."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from .config import Credentials
+from .errors import ApiError
+
+__all__ = ["HEADERS", "Authenticator"]
+
+HEADERS = ("X-API-ID", "X-API-KEY")
+
+
+@dataclass(frozen=True)
+class Authenticator:
+    """With no configured credentials any non-empty pair is accepted, and each X-API-ID
+    is its own account; otherwise the pair must be one of `credentials`."""
+
+    credentials: tuple[Credentials, ...] = ()
+
+    def account(self, headers: Mapping[str, str], failure_status: int) -> str:
+        for name in HEADERS:
+            value = headers.get(name)
+            if value is None or not value.strip():
+                state = "missing" if value is None else "empty"
+                raise ApiError(
+                    failure_status,
+                    f"Authentication credentials were not provided: the {name} header is "
+                    f"{state}. Send both X-API-ID and X-API-KEY on every request"
+                    f"{self._hint()}.",
+                )
+        api_id, api_key = headers["X-API-ID"], headers["X-API-KEY"]
+        if self.credentials and not any(
+            hmac.compare_digest(c.api_id, api_id) and hmac.compare_digest(c.api_key, api_key)
+            for c in self.credentials
+        ):
+            raise ApiError(
+                failure_status,
+                f"Incorrect authentication credentials: no account has X-API-ID {api_id!r} "
+                "with that X-API-KEY. Use a pair shown in creatify-mock's banner.",
+            )
+        return api_id
+
+    def _hint(self) -> str:
+        if self.credentials:
+            return " (use a pair shown in creatify-mock's banner)"
+        return " (this mock accepts any non-empty pair)"

@@ -1,0 +1,129 @@
+"""Configuration of one mock: what it accepts, how long phases take, which variants it serves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from enum import StrEnum
+from typing import Any
+
+__all__ = ["Credentials", "MockConfig", "Phases", "Variants"]
+
+
+class _Choice(StrEnum):
+    """A str Enum whose parse() names the valid values when given a wrong one."""
+
+    @classmethod
+    def parse(cls, name: str, value: Any) -> _Choice:
+        try:
+            return cls(str(value))
+        except ValueError:
+            valid = ", ".join(repr(m.value) for m in cls)
+            raise ValueError(f"{name}: expected one of {valid}; got {value!r}") from None
+
+
+class EmptyValues(_Choice):
+    NULL = "null"
+    EMPTY_STRING = "empty-string"
+
+
+class Timestamps(_Choice):
+    OFFSET = "offset"  # 2025-05-30T04:11:05.449603-07:00, as in Creatify's webhook examples
+    UTC = "utc"  # 2023-11-07T05:31:56Z, as in the docs' response placeholders
+
+
+@dataclass(frozen=True)
+class Variants:
+    """Where Creatify's docs leave a choice open, which form this mock serves.
+
+    The defaults are the documented-looking forms; each alternative is one a client
+    should survive.
+    """
+
+    empty_values: EmptyValues = EmptyValues.NULL
+    post_status: int = 200
+    auth_failure_status: int = 401
+    timestamps: Timestamps = Timestamps.OFFSET
+
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self, "empty_values", EmptyValues.parse("empty_values", self.empty_values)
+        )
+        object.__setattr__(self, "timestamps", Timestamps.parse("timestamps", self.timestamps))
+        if self.post_status not in (200, 201):
+            raise ValueError(f"post_status: expected 200 or 201; got {self.post_status!r}")
+        if self.auth_failure_status not in (401, 403):
+            raise ValueError(
+                f"auth_failure_status: expected 401 or 403; got {self.auth_failure_status!r}"
+            )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "empty_values": self.empty_values.value,
+            "post_status": self.post_status,
+            "auth_failure_status": self.auth_failure_status,
+            "timestamps": self.timestamps.value,
+        }
+
+    def updated(self, changes: dict[str, Any]) -> Variants:
+        """A copy with `changes` applied; unknown keys are refused by name."""
+        known = {f.name for f in fields(self)}
+        unknown = sorted(set(changes) - known)
+        if unknown:
+            raise ValueError(
+                f"unknown variant {', '.join(unknown)}; "
+                f"expected keys among {', '.join(sorted(known))}"
+            )
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class Phases:
+    """Seconds each simulated phase lasts; the default keeps a whole flow under ten seconds."""
+
+    initializing: float = 0.5
+    image_generating: float = 1.5
+    video_generating: float = 3.0
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if not isinstance(value, int | float) or value < 0:
+                raise ValueError(f"{f.name}: expected seconds >= 0; got {value!r}")
+
+
+@dataclass(frozen=True)
+class Credentials:
+    api_id: str
+    api_key: str
+
+
+@dataclass(frozen=True)
+class MockConfig:
+    """Everything `create_app` needs besides the clock.
+
+    `credentials` empty means any non-empty X-API-ID/X-API-KEY pair is accepted, each
+    X-API-ID being its own account.
+    """
+
+    credentials: tuple[Credentials, ...] = ()
+    variants: Variants = field(default_factory=Variants)
+    phases: Phases = field(default_factory=Phases)
+    failure_rate: float = 0.0
+    seed: int | None = None
+    strict: bool = False
+    state_path: str | None = None
+    admin_token: str | None = None
+    max_body_bytes: int = 64 * 1024
+    journal_size: int = 10_000
+    webhook_timeout: float = 5.0
+    webhook_attempts: int = 3
+    webhook_backoff: float = 0.5
+    webhook_workers: int = 4
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.failure_rate <= 1.0:
+            raise ValueError(f"failure_rate: expected 0.0 to 1.0; got {self.failure_rate!r}")
+        if self.webhook_attempts < 1:
+            raise ValueError(f"webhook_attempts: expected >= 1; got {self.webhook_attempts!r}")
+        if self.max_body_bytes < 1024:
+            raise ValueError(f"max_body_bytes: expected >= 1024; got {self.max_body_bytes!r}")

@@ -1,0 +1,262 @@
+"""The running mock's tasks: create and follow up records, move them on the clock, notify.
+
+All mutation happens under one lock, and every operation first settles what fell due, so
+a client always reads a record as of the clock's now.
+"""
+
+from __future__ import annotations
+
+import heapq
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from .clock import Clock
+from .config import Phases
+from .errors import ApiError, WrongState
+from .jobs import (
+    ALLOWED_SOURCES,
+    Record,
+    apply_due_steps,
+    finish_now,
+    finishes_task,
+    new_id,
+    plan_image_task,
+    plan_video_task,
+)
+from .outcomes import OutcomePolicy, Preference
+from .store import Store
+
+__all__ = ["Simulator"]
+
+Notifier = Callable[[Record, str], None]
+
+
+def not_found() -> ApiError:
+    return ApiError(404, "Not found.")
+
+
+class Simulator:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        phases: Phases,
+        outcomes: OutcomePolicy,
+        notify: Notifier,
+    ) -> None:
+        self.store, self.clock, self.phases, self.outcomes = store, clock, phases, outcomes
+        self._notify = notify
+        self._lock = threading.RLock()
+        self._due: list[tuple[float, str]] = store.pending()
+        heapq.heapify(self._due)
+        self._wake = threading.Condition(self._lock)
+        self._stopping = False
+        self._ticker: threading.Thread | None = None
+
+    # -- time ---------------------------------------------------------------------------
+
+    def settle(self, now: float | None = None) -> int:
+        """Apply every step due by `now`; return how many records moved."""
+        moved = 0
+        with self._lock:
+            now = self.clock.now() if now is None else now
+            while self._due and self._due[0][0] <= now:
+                _, record_id = heapq.heappop(self._due)
+                record = self.store.get(record_id)
+                if record is None or record.due is None or record.due > now:
+                    continue  # stale heap entry: the record was rescheduled or finished
+                entered = apply_due_steps(record, now)
+                self.store.save(record)
+                self._schedule(record)
+                moved += 1
+                self._announce(record, entered)
+        return moved
+
+    def _schedule(self, record: Record) -> None:
+        if record.due is not None:
+            heapq.heappush(self._due, (record.due, record.id))
+            self._wake.notify_all()
+            self.start()
+
+    def _announce(self, record: Record, entered: list[str]) -> None:
+        for status in entered:
+            if finishes_task(record, status):
+                self._notify(record, status)
+
+    def start(self) -> None:
+        """With a real clock, a thread finishes phases on time even when nobody polls."""
+        if self.clock.manual or self._ticker is not None or self._stopping:
+            return
+        self._ticker = threading.Thread(target=self._tick, name="creatify-mock-ticker", daemon=True)
+        self._ticker.start()
+
+    def _tick(self) -> None:
+        with self._lock:
+            while not self._stopping:
+                wait = 1.0
+                if self._due:
+                    wait = min(max(self._due[0][0] - self.clock.now(), 0.0), 1.0)
+                self._wake.wait(wait)
+                if not self._stopping:
+                    self.settle()
+
+    def close(self) -> None:
+        with self._lock:
+            self._stopping = True
+            self._wake.notify_all()
+        if self._ticker is not None:
+            self._ticker.join(timeout=5)
+
+    # -- operations ---------------------------------------------------------------------
+
+    def get(self, account: str, record_id: str) -> Record:
+        with self._lock:
+            self.settle()
+            record = self.store.get(record_id)
+            if record is None or record.account != account:
+                raise not_found()  # a foreign record answers exactly as an unknown one
+            return record
+
+    def list(self, account: str, ids: list[str] | None) -> list[Record]:
+        with self._lock:
+            self.settle()
+            return self.store.list(account, ids)
+
+    def gen_image(self, account: str, body: dict[str, Any], preference: Preference) -> Record:
+        with self._lock:
+            self.settle()
+            now = self.clock.now()
+            record = Record(
+                id=new_id(),
+                account=account,
+                type=body["type"],
+                product_url=body["product_url"],
+                aspect_ratio=body["aspect_ratio"],
+                override_avatar=_text(body.get("override_avatar")),
+                product_showcase_url=body.get("product_showcase_url"),
+                image_prompt=body.get("image_prompt"),
+                webhook_url=body.get("webhook_url"),
+                created_at=now,
+                updated_at=now,
+            )
+            inputs = (record.product_url, record.image_prompt)
+            plan_image_task(
+                record, now, self.phases, self.outcomes.decide("image", preference, inputs)
+            )
+            if preference.outcome is not None and preference.outcome.value == "video-failed":
+                reason = self.outcomes.decide("video", preference, ())
+                record.video_failure = reason
+            return self._create(record)
+
+    def gen_video(
+        self, account: str, record_id: str, body: dict[str, Any], preference: Preference
+    ) -> Record:
+        with self._lock:
+            record = self._source(account, record_id, "gen_video")
+            now = self.clock.now()
+            if "motion_style" in body:
+                record.motion_style = body["motion_style"]
+            if "video_prompt" in body:
+                record.video_prompt = body["video_prompt"]
+            if body.get("webhook_url"):
+                record.webhook_url = body["webhook_url"]
+            plan_video_task(record, now, self.phases, self._video_failure(record, preference))
+            self.store.save(record)
+            self._schedule(record)
+            return record
+
+    def regen_image(
+        self, account: str, record_id: str, body: dict[str, Any], preference: Preference
+    ) -> Record:
+        with self._lock:
+            source = self._source(account, record_id, "regen_image")
+            now = self.clock.now()
+            record = self._copy(source, now, "regen_image", body)
+            record.image_prompt = body.get("image_prompt") or source.image_prompt
+            inputs = (record.product_url, record.image_prompt)
+            plan_image_task(
+                record, now, self.phases, self.outcomes.decide("image", preference, inputs)
+            )
+            return self._create(record)
+
+    def regen_video(
+        self, account: str, record_id: str, body: dict[str, Any], preference: Preference
+    ) -> Record:
+        with self._lock:
+            source = self._source(account, record_id, "regen_video")
+            now = self.clock.now()
+            record = self._copy(source, now, "regen_video", body)
+            record.generated_photo_url = source.generated_photo_url
+            record.motion_style = body.get("motion_style", source.motion_style)
+            record.video_prompt = body.get("video_prompt") or source.video_prompt
+            plan_video_task(record, now, self.phases, self._video_failure(record, preference))
+            return self._create(record)
+
+    def finish(self, record_id: str, *, fail: bool, reason: str | None) -> Record:
+        """Admin: end the running task now, as a success or a failure."""
+        with self._lock:
+            self.settle()
+            record = self.store.get(record_id)
+            if record is None:
+                raise not_found()
+            entered = finish_now(record, self.clock.now(), fail=fail, reason=reason)
+            self.store.save(record)
+            self._announce(record, entered)
+            return record
+
+    def peek(self, record_id: str) -> Record | None:
+        with self._lock:
+            self.settle()
+            return self.store.get(record_id)
+
+    def reset(self) -> None:
+        with self._lock:
+            self.store.clear()
+            self._due.clear()
+            self.outcomes.clear()
+
+    # -- helpers ------------------------------------------------------------------------
+
+    def _source(self, account: str, record_id: str, operation: str) -> Record:
+        record = self.get(account, record_id)
+        allowed = ALLOWED_SOURCES[operation]
+        if record.status not in allowed:
+            raise WrongState(
+                record_id=record.id, operation=operation, current=record.status, allowed=allowed
+            )
+        return record
+
+    def _video_failure(self, record: Record, preference: Preference) -> tuple[str, str] | None:
+        if preference.outcome is None and record.video_failure is not None:
+            return record.video_failure
+        inputs = (record.product_url, record.image_prompt, record.video_prompt)
+        return self.outcomes.decide("video", preference, inputs)
+
+    def _copy(self, source: Record, now: float, regen_type: str, body: dict[str, Any]) -> Record:
+        return Record(
+            id=new_id(),
+            account=source.account,
+            type=source.type,
+            product_url=source.product_url,
+            aspect_ratio=source.aspect_ratio,
+            override_avatar=source.override_avatar,
+            motion_style=source.motion_style,
+            product_showcase_url=source.product_showcase_url,
+            image_prompt=source.image_prompt,
+            video_prompt=source.video_prompt,
+            webhook_url=body.get("webhook_url"),
+            regen_type=regen_type,
+            regen_source_id=source.id,
+            created_at=now,
+            updated_at=now,
+        )
+
+    def _create(self, record: Record) -> Record:
+        self.store.insert(record)
+        self._schedule(record)
+        return record
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)

@@ -1,0 +1,99 @@
+"""The contract: find spec/openapi.yaml, load it once, and answer questions about it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from openapi_core import OpenAPI
+
+__all__ = ["Contract", "default_spec_path"]
+
+_REPO_SPEC = Path(__file__).resolve().parent.parent / "spec" / "openapi.yaml"
+
+
+def default_spec_path() -> Path:
+    """The spec beside the package in a checkout, or the copy bundled in an installed wheel."""
+    if _REPO_SPEC.is_file():
+        return _REPO_SPEC
+    bundled = resources.files("mock_server") / "_spec" / "openapi.yaml"
+    with resources.as_file(bundled) as path:
+        if path.is_file():
+            return path
+    raise FileNotFoundError(
+        f"spec/openapi.yaml: expected it at {_REPO_SPEC} (a checkout) or bundled in the "
+        "mock_server package (an installed wheel); found neither. Reinstall creatify-mock "
+        "or pass --spec PATH."
+    )
+
+
+@dataclass(frozen=True)
+class Contract:
+    """The parsed spec plus an openapi-core validator built from it."""
+
+    path: Path
+    document: dict[str, Any]
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> Contract:
+        spec_path = Path(path) if path is not None else default_spec_path()
+        with spec_path.open(encoding="utf-8") as fh:
+            document = yaml.safe_load(fh)
+        return cls(path=spec_path, document=document)
+
+    @cached_property
+    def openapi(self) -> OpenAPI:
+        return OpenAPI.from_dict(self.document, base_uri=self.path.resolve().as_uri())
+
+    @property
+    def server_url(self) -> str:
+        """The production server: the mock validates requests as if sent there."""
+        return str(self.document["servers"][0]["url"]).rstrip("/")
+
+    @cached_property
+    def operations(self) -> dict[str, tuple[str, str]]:
+        """operationId -> (method, path template)."""
+        found: dict[str, tuple[str, str]] = {}
+        for template, item in self.document["paths"].items():
+            for method, operation in item.items():
+                if isinstance(operation, dict) and "operationId" in operation:
+                    found[operation["operationId"]] = (method.upper(), template)
+        return found
+
+    def schema(self, name: str) -> dict[str, Any]:
+        return self.document["components"]["schemas"][name]
+
+    def resolve(self, node: dict[str, Any]) -> dict[str, Any]:
+        """Follow a local `$ref` (one level is all the spec uses for bodies)."""
+        ref = node.get("$ref")
+        if not ref:
+            return node
+        target: Any = self.document
+        for part in ref.removeprefix("#/").split("/"):
+            target = target[part]
+        return target
+
+    def request_schema(self, operation_id: str) -> dict[str, Any] | None:
+        method, template = self.operations[operation_id]
+        operation = self.document["paths"][template][method.lower()]
+        body = operation.get("requestBody")
+        if body is None:
+            return None
+        return self.resolve(body["content"]["application/json"]["schema"])
+
+    def request_defaults(self, operation_id: str) -> dict[str, Any]:
+        """The `default` of each request-body property, as the spec states it."""
+        schema = self.request_schema(operation_id) or {}
+        return {
+            name: prop["default"]
+            for name, prop in schema.get("properties", {}).items()
+            if "default" in prop
+        }
+
+    def required_fields(self, operation_id: str) -> list[str]:
+        schema = self.request_schema(operation_id) or {}
+        return list(schema.get("required", []))

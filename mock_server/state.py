@@ -1,0 +1,84 @@
+"""Everything one mock app owns, kept on the app (`app.extensions`), never in globals."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask, current_app
+
+from .auth import Authenticator
+from .clock import Clock
+from .config import MockConfig, Variants
+from .jobs import Record
+from .journal import Journal
+from .outcomes import OutcomePolicy
+from .render import render
+from .simulation import Simulator
+from .spec import Contract
+from .store import Store
+from .validation import Validator
+from .webhooks import WebhookDispatcher
+
+__all__ = ["EXTENSION", "MockState", "state_of"]
+
+EXTENSION = "creatify_mock"
+
+
+@dataclass
+class MockState:
+    config: MockConfig
+    contract: Contract
+    validator: Validator
+    clock: Clock
+    store: Store
+    outcomes: OutcomePolicy
+    webhooks: WebhookDispatcher
+    journal: Journal
+    authenticator: Authenticator
+    simulator: Simulator = field(init=False)
+    errors: list[BaseException] = field(default_factory=list)
+    _variants: Variants = field(init=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self._variants = self.config.variants
+        self.simulator = Simulator(
+            self.store, self.clock, self.config.phases, self.outcomes, self.notify
+        )
+
+    @property
+    def variants(self) -> Variants:
+        with self._lock:
+            return self._variants
+
+    def set_variants(self, changes: dict[str, Any]) -> Variants:
+        with self._lock:
+            self._variants = self._variants.updated(changes)
+            return self._variants
+
+    def render(self, record: Record, variants: Variants | None = None) -> dict[str, Any]:
+        return render(record, variants or self.variants)
+
+    def notify(self, record: Record, status: str) -> None:
+        if record.webhook_url:
+            self.webhooks.send(record.id, record.webhook_url, status, self.render(record))
+
+    def reset(self) -> None:
+        self.simulator.reset()
+        self.journal.clear()
+        self.webhooks.clear()
+        self.errors.clear()
+        with self._lock:
+            self._variants = self.config.variants
+
+    def close(self) -> None:
+        self.simulator.close()
+        self.webhooks.close()
+        self.store.close()
+
+
+def state_of(app: Flask | None = None) -> MockState:
+    target = app if app is not None else current_app
+    return target.extensions[EXTENSION]  # type: ignore[no-any-return]

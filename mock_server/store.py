@@ -1,0 +1,110 @@
+"""Records in SQLite: in memory by default, in a file with --state so a restart loses nothing."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+
+from .jobs import Record
+
+__all__ = ["Store"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS records (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    account TEXT NOT NULL,
+    due REAL,
+    data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS records_account ON records (account, seq);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+class Store:
+    """Thread-safe: one connection, one lock; every write is committed before it returns."""
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = str(path) if path else ":memory:"
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        if self.path != ":memory:":
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+
+    def insert(self, record: Record) -> Record:
+        with self._lock:
+            cursor = self._db.execute(
+                "INSERT INTO records (id, account, due, data) VALUES (?, ?, ?, '{}')",
+                (record.id, record.account, record.due),
+            )
+            record.seq = int(cursor.lastrowid or 0)
+            self._db.execute(
+                "UPDATE records SET data = ? WHERE seq = ?",
+                (json.dumps(record.to_state()), record.seq),
+            )
+        return record
+
+    def save(self, record: Record) -> None:
+        with self._lock:
+            self._db.execute(
+                "UPDATE records SET due = ?, data = ? WHERE id = ?",
+                (record.due, json.dumps(record.to_state()), record.id),
+            )
+
+    def get(self, record_id: str) -> Record | None:
+        with self._lock:
+            row = self._db.execute("SELECT data FROM records WHERE id = ?", (record_id,)).fetchone()
+        return Record.from_state(json.loads(row[0])) if row else None
+
+    def list(self, account: str, ids: Iterable[str] | None = None) -> list[Record]:
+        """The account's records, newest first, optionally only those in `ids`."""
+        query = "SELECT data FROM records WHERE account = ?"
+        args: list[str] = [account]
+        if ids is not None:
+            wanted = list(dict.fromkeys(ids))
+            if not wanted:
+                return []
+            query += f" AND id IN ({', '.join('?' * len(wanted))})"
+            args.extend(wanted)
+        with self._lock:
+            rows = self._db.execute(query + " ORDER BY seq DESC", args).fetchall()
+        return [Record.from_state(json.loads(row[0])) for row in rows]
+
+    def pending(self) -> list[tuple[float, str]]:
+        """(due, id) of every record with a step still to come."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT due, id FROM records WHERE due IS NOT NULL ORDER BY due"
+            ).fetchall()
+        return [(float(due), str(rid)) for due, rid in rows]
+
+    def count(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT COUNT(*) FROM records").fetchone()[0])
+
+    def clear(self) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM records")
+
+    def get_meta(self, key: str) -> str | None:
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return str(row[0]) if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

@@ -1,0 +1,346 @@
+"""openapi-core on the mock's own requests and responses, with its errors turned into
+violations that name the field, the rule, the expected and the actual value."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from flask import Request, Response
+from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
+from openapi_core.templating.media_types.exceptions import MediaTypeNotFound
+from openapi_core.templating.paths.exceptions import PathError
+from openapi_core.validation.request.exceptions import (
+    InvalidParameter,
+    InvalidRequestBody,
+    MissingRequestBodyError,
+    MissingRequiredParameter,
+    ParameterValidationError,
+    RequestBodyValidationError,
+    SecurityValidationError,
+)
+from werkzeug.exceptions import HTTPException
+
+from .spec import Contract
+
+__all__ = ["RequestVerdict", "Validator", "Violation"]
+
+_EXAMPLE_UUID = "3c90c3cc-0d44-4b50-8888-8dd25736052a"
+_FORMATS = {
+    "uuid": f"a UUID such as {_EXAMPLE_UUID}",
+    "uri": "an absolute URI",
+    "date-time": "an RFC 3339 date-time",
+}
+_JSON_TYPES = {
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "a boolean",
+    "object": "an object",
+    "array": "an array",
+    "null": "null",
+}
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One way a message breaks the contract."""
+
+    location: str  # body, query, path, header, response
+    field: str
+    rule: str
+    expected: str
+    actual: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+    def __str__(self) -> str:
+        return f"{self.location} {self.field}: {self.message}"
+
+
+@dataclass
+class RequestVerdict:
+    body: dict[str, Any] | None = None
+    path: dict[str, Any] = field(default_factory=dict)
+    query: dict[str, Any] = field(default_factory=dict)
+    violations: list[Violation] = field(default_factory=list)
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+def _show(value: Any) -> str:
+    text = json.dumps(value, default=str)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _expected_types(types: Any) -> str:
+    names = types if isinstance(types, list) else [types]
+    return " or ".join(_JSON_TYPES.get(str(t), str(t)) for t in names)
+
+
+def _describe(error: Any) -> tuple[str, str, str]:
+    """(rule, expected, actual) for one jsonschema error, unwrapping nullable anyOf/oneOf."""
+    rule, value, schema = error.validator, error.instance, error.schema
+    if rule in ("anyOf", "oneOf") and error.context:
+        branches = [
+            e for e in error.context if not (e.validator == "type" and e.validator_value == "null")
+        ]
+        if branches and all(e.validator == "type" for e in error.context):
+            types = [t for e in error.context for t in _as_list(e.validator_value)]
+            return "type", _expected_types(types), f"{_json_type(value)} {_show(value)}"
+        if branches:
+            return _describe(min(branches, key=lambda e: len(e.relative_schema_path)))
+    if rule == "enum":
+        options = ", ".join(_show(o) for o in error.validator_value)
+        return rule, f"one of {options}", _show(value)
+    if rule == "pattern":
+        if "://" in str(error.validator_value):
+            return "format", "an absolute http(s) URL with a host", _show(value)
+        return rule, f"a string matching {error.validator_value}", _show(value)
+    if rule == "format":
+        expected = _FORMATS.get(str(error.validator_value), f"format {error.validator_value}")
+        return rule, expected, _show(value)
+    if rule in ("maxLength", "minLength"):
+        bound = "at most" if rule == "maxLength" else "at least"
+        return rule, f"{bound} {error.validator_value} characters", f"{len(value)} characters"
+    if rule in ("maxItems", "minItems"):
+        bound = "at most" if rule == "maxItems" else "at least"
+        return rule, f"{bound} {error.validator_value} entries", f"{len(value)} entries"
+    if rule == "type":
+        return rule, _expected_types(error.validator_value), f"{_json_type(value)} {_show(value)}"
+    del schema
+    return str(rule), str(error.validator_value), _show(value)
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _schema_violations(
+    errors: Iterable[Any], location: str, root_field: str | None, operation_id: str
+) -> list[Violation]:
+    found: list[Violation] = []
+    url_fields: set[str] = set()
+    for error in errors:
+        path = [str(p) for p in error.path]
+        if error.validator == "required":
+            for name in error.validator_value:
+                if isinstance(error.instance, dict) and name not in error.instance:
+                    found.append(
+                        Violation(
+                            location,
+                            _join(root_field, path + [name]),
+                            "required",
+                            "the field to be present",
+                            "missing",
+                            "This field is required.",
+                        )
+                    )
+            continue
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            known = sorted(error.schema.get("properties", {}))
+            for name in error.instance:
+                if name not in known:
+                    found.append(
+                        Violation(
+                            location,
+                            _join(root_field, path + [name]),
+                            "additionalProperties",
+                            f"one of the fields {', '.join(known)}",
+                            f"unknown field {name!r}",
+                            f"Unknown field {name!r}: {operation_id} takes only "
+                            f"{', '.join(known)}. Fix: remove it or correct its spelling.",
+                        )
+                    )
+            continue
+        if not path and location == "body" and error.validator == "type":
+            found.append(
+                Violation(
+                    location,
+                    "non_field_errors",
+                    "type",
+                    "a JSON object",
+                    _json_type(error.instance),
+                    f"Invalid data. Expected a dictionary, but got {_json_type(error.instance)}.",
+                )
+            )
+            continue
+        rule, expected, actual = _describe(error)
+        name = _join(root_field, path)
+        if rule == "format" and expected.startswith("an absolute"):
+            url_fields.add(name)
+        found.append(
+            Violation(
+                location,
+                name,
+                rule,
+                expected,
+                actual,
+                f"Expected {expected}; got {actual}.",
+            )
+        )
+    return _one_url_message(found, url_fields)
+
+
+def _one_url_message(found: list[Violation], url_fields: set[str]) -> list[Violation]:
+    """`format: uri` and the http(s) pattern say the same thing twice; keep the sharper one."""
+    kept: list[Violation] = []
+    for name in url_fields:
+        same = [v for v in found if v.field == name and v.expected.startswith("an absolute")]
+        sharp = [v for v in same if "http(s)" in v.expected]
+        drop = same[1:] if not sharp else [v for v in same if v is not sharp[0]]
+        found = [v for v in found if not any(v is d for d in drop)]
+    kept.extend(found)
+    return kept
+
+
+def _join(root: str | None, parts: list[str]) -> str:
+    names = ([root] if root else []) + parts
+    return ".".join(names) if names else "body"
+
+
+class _CanonicalRequest(WerkzeugOpenAPIRequest):
+    """Presents the request as sent to the production server, whatever host the mock has."""
+
+    def __init__(self, request: Request, host_url: str) -> None:
+        super().__init__(request)
+        self._host_url = host_url
+
+    @property
+    def host_url(self) -> str:
+        return self._host_url
+
+    @property
+    def body(self) -> bytes | None:
+        try:
+            return self.request.get_data(cache=True)
+        except HTTPException:  # a body refused as too large is no body to validate
+            return None
+
+
+class Validator:
+    """Checks requests and responses against the contract through openapi-core."""
+
+    def __init__(self, contract: Contract) -> None:
+        self.contract = contract
+        self.openapi = contract.openapi
+
+    def check_request(self, request: Request, operation_id: str) -> RequestVerdict:
+        verdict = RequestVerdict()
+        adapter = _CanonicalRequest(request, self.contract.server_url)
+        result = self.openapi.unmarshal_request(adapter)
+        for error in result.errors:
+            verdict.violations.extend(self._request_violations(error, operation_id))
+        if not result.errors:
+            verdict.body = result.body if isinstance(result.body, dict) else None
+            verdict.path = dict(result.parameters.path)
+            verdict.query = dict(result.parameters.query)
+        return verdict
+
+    def _request_violations(self, error: Exception, operation_id: str) -> list[Violation]:
+        cause = error.__cause__
+        if isinstance(error, InvalidRequestBody):
+            return _schema_violations(
+                getattr(cause, "schema_errors", ()), "body", None, operation_id
+            )
+        if isinstance(error, MissingRequestBodyError):
+            required = self.contract.required_fields(operation_id) or ["body"]
+            return [
+                Violation(
+                    "body",
+                    name,
+                    "required",
+                    "a JSON body with this field",
+                    "no body",
+                    "This field is required.",
+                )
+                for name in required
+            ]
+        if isinstance(error, RequestBodyValidationError) and isinstance(cause, MediaTypeNotFound):
+            return [
+                Violation(
+                    "header",
+                    "Content-Type",
+                    "media-type",
+                    "application/json",
+                    _show(cause.mimetype),
+                    f'Unsupported media type "{cause.mimetype}" in request; send the body '
+                    "as JSON with Content-Type: application/json.",
+                )
+            ]
+        if isinstance(error, InvalidParameter) and getattr(cause, "schema_errors", None):
+            return _schema_violations(cause.schema_errors, error.location, error.name, operation_id)
+        if isinstance(error, MissingRequiredParameter):
+            return [
+                Violation(
+                    error.location,
+                    error.name,
+                    "required",
+                    "the parameter to be present",
+                    "missing",
+                    f"Missing required {error.location} parameter {error.name!r}.",
+                )
+            ]
+        if isinstance(error, ParameterValidationError):
+            return [
+                Violation(
+                    error.location,
+                    error.name,
+                    "parameter",
+                    "a valid value",
+                    str(cause or error),
+                    f"Invalid {error.location} parameter {error.name!r}: {cause or error}.",
+                )
+            ]
+        if isinstance(error, SecurityValidationError):
+            return [
+                Violation(
+                    "header",
+                    "X-API-ID/X-API-KEY",
+                    "security",
+                    "both headers",
+                    "missing",
+                    "Send both X-API-ID and X-API-KEY.",
+                )
+            ]
+        if isinstance(error, PathError):
+            return [Violation("path", "path", "path", "a documented path", "", str(error))]
+        return [Violation("request", "request", type(error).__name__, "", "", str(error))]
+
+    def check_response(self, request: Request, response: Response) -> list[Violation]:
+        adapter = _CanonicalRequest(request, self.contract.server_url)
+        found: list[Violation] = []
+        for error in self.openapi.iter_response_errors(adapter, WerkzeugOpenAPIResponse(response)):
+            schema_errors = getattr(error.__cause__, "schema_errors", None)
+            if schema_errors:
+                found.extend(_schema_violations(schema_errors, "response", None, "response"))
+            else:
+                found.append(
+                    Violation(
+                        "response",
+                        f"status {response.status_code}",
+                        type(error).__name__,
+                        "a response the operation documents",
+                        f"{response.status_code} {response.mimetype}",
+                        str(error),
+                    )
+                )
+        return found

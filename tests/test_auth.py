@@ -1,0 +1,84 @@
+"""Both headers on every operation, and one account never sees another's records."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+import pytest
+from conftest import BASE, Api, image_ready, new_record, video_ready
+from flask import Flask
+
+from mock_server import Credentials, ManualClock, MockConfig, Variants
+
+OPERATIONS = [
+    ("get", BASE),
+    ("get", BASE + "{id}/"),
+    ("post", BASE + "gen_image/"),
+    ("post", BASE + "{id}/gen_video/"),
+    ("post", BASE + "{id}/regen_image/"),
+    ("post", BASE + "{id}/regen_video/"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), OPERATIONS)
+@pytest.mark.parametrize(
+    ("headers", "named", "state"),
+    [
+        ({"X-API-ID": "a"}, "X-API-KEY", "missing"),
+        ({"X-API-KEY": "k"}, "X-API-ID", "missing"),
+        ({"X-API-ID": "a", "X-API-KEY": ""}, "X-API-KEY", "empty"),
+        ({"X-API-ID": " ", "X-API-KEY": "k"}, "X-API-ID", "empty"),
+        ({}, "X-API-ID", "missing"),
+    ],
+)
+def test_every_operation_needs_both_headers(
+    api: Api, method: str, path: str, headers: dict[str, str], named: str, state: str
+) -> None:
+    record_id = new_record(api)
+    call = getattr(api.client, method)
+    kwargs = {"json": {"product_url": "https://example.com/a.png"}} if method == "post" else {}
+    response = call(path.format(id=record_id), headers=headers, **kwargs)
+    assert response.status_code == 401
+    detail = response.get_json()["detail"]
+    assert f"the {named} header is {state}" in detail
+    assert len(api.list().get_json()) == 1  # nothing was created
+
+
+def test_auth_failures_can_be_403(make_app: Callable[..., Flask]) -> None:
+    app = make_app(MockConfig(variants=Variants(auth_failure_status=403)))
+    response = app.test_client().get(BASE, headers={"X-API-ID": "a"})
+    assert response.status_code == 403
+    assert "X-API-KEY" in response.get_json()["detail"]
+
+
+@pytest.fixture
+def locked_app(make_app: Callable[..., Flask]) -> Flask:
+    return make_app(MockConfig(credentials=(Credentials("team-id", "team-key"),)))
+
+
+def test_configured_credentials_accept_only_their_pair(locked_app: Flask) -> None:
+    client = locked_app.test_client()
+    good = client.get(BASE, headers={"X-API-ID": "team-id", "X-API-KEY": "team-key"})
+    assert good.status_code == 200
+    bad = client.get(BASE, headers={"X-API-ID": "team-id", "X-API-KEY": "guess"})
+    assert bad.status_code == 401
+    assert bad.get_json()["detail"].startswith("Incorrect authentication credentials")
+
+
+def test_records_are_private_to_their_account(api: Api, clock: ManualClock) -> None:
+    other = api.as_account("account-b")
+    image_id = image_ready(api, clock)
+    video_id = video_ready(api, clock)
+    unknown = str(uuid.uuid4())
+    for record_id in (image_id, video_id):
+        foreign, missing = other.get(record_id), other.get(unknown)
+        assert (foreign.status_code, foreign.get_json()) == (404, missing.get_json())
+        for action in ("gen_video", "regen_image", "regen_video"):
+            foreign = other.follow_up(action, record_id)
+            missing = other.follow_up(action, unknown)
+            assert (foreign.status_code, foreign.get_json()) == (404, missing.get_json())
+    assert other.list().get_json() == []
+    assert other.list([image_id, video_id]).get_json() == []
+    assert {r["id"] for r in api.list().get_json()} == {image_id, video_id}
+    assert api.status(image_id) == "image_generated"  # the foreign calls changed nothing

@@ -74,6 +74,7 @@ class Record:
     regen_source_id: str | None = None
     # What follows is the mock's own bookkeeping, never sent to clients.
     seq: int = 0
+    submitted_url: str = ""  # product_url as the client sent it, before the CDN rewrite
     task: str = "image"  # the running task: "image" or "video"
     steps: list[Step] = field(default_factory=list)
     failure_reason: str | None = None  # set when the plan ends in `failed`

@@ -132,6 +132,7 @@ class Simulator:
                 account=account,
                 type=body["type"],
                 product_url=body["product_url"],
+                submitted_url=body["product_url"],
                 aspect_ratio=body["aspect_ratio"],
                 override_avatar=_text(body.get("override_avatar")),
                 product_showcase_url=body.get("product_showcase_url"),
@@ -140,7 +141,7 @@ class Simulator:
                 created_at=now,
                 updated_at=now,
             )
-            inputs = (record.product_url, record.image_prompt)
+            inputs = (record.submitted_url, record.image_prompt)
             plan_image_task(
                 record, now, self.phases, self.outcomes.decide("image", preference, inputs)
             )
@@ -174,7 +175,7 @@ class Simulator:
             now = self.clock.now()
             record = self._copy(source, now, "regen_image", body)
             record.image_prompt = body.get("image_prompt") or source.image_prompt
-            inputs = (record.product_url, record.image_prompt)
+            inputs = (record.submitted_url, record.image_prompt)
             plan_image_task(
                 record, now, self.phases, self.outcomes.decide("image", preference, inputs)
             )
@@ -230,7 +231,7 @@ class Simulator:
     def _video_failure(self, record: Record, preference: Preference) -> tuple[str, str] | None:
         if preference.outcome is None and record.video_failure is not None:
             return record.video_failure
-        inputs = (record.product_url, record.image_prompt, record.video_prompt)
+        inputs = (record.submitted_url, record.image_prompt, record.video_prompt)
         return self.outcomes.decide("video", preference, inputs)
 
     def _copy(self, source: Record, now: float, regen_type: str, body: dict[str, Any]) -> Record:
@@ -239,6 +240,7 @@ class Simulator:
             account=source.account,
             type=source.type,
             product_url=source.product_url,
+            submitted_url=source.submitted_url,
             aspect_ratio=source.aspect_ratio,
             override_avatar=source.override_avatar,
             motion_style=source.motion_style,

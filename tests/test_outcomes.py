@@ -34,9 +34,7 @@ def test_prefer_on_gen_video_fails_the_video_phase(api: Api, clock: ManualClock)
     assert record["generated_photo_url"] is not None
 
 
-def test_prefer_video_failed_at_creation_carries_to_the_video(
-    api: Api, clock: ManualClock
-) -> None:
+def test_prefer_video_failed_at_creation_carries_to_the_video(api: Api, clock: ManualClock) -> None:
     response = api.gen_image(headers={"Prefer": "outcome=video-failed"})
     record_id = response.get_json()["id"]
     clock.advance(10)

@@ -1,0 +1,99 @@
+"""`creatify-mock serve` as a user runs it: banner, log lines, --state, concurrency."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from conftest import BASE, PRODUCT
+from live import COMMAND, LiveMock
+
+pytestmark = pytest.mark.slow
+
+
+def test_the_banner_tells_how_to_use_it_and_its_curl_works() -> None:
+    with LiveMock("--quiet") as mock:
+        text = "\n".join(mock.banner)
+        assert mock.url.startswith("http://127.0.0.1:")
+        assert "X-API-ID: demo" in text
+        assert f"{mock.url}/__mock__/health" in text
+        curl = next(line for line in mock.banner if "curl " in line).split("try", 1)[1]
+        printed = subprocess.run(curl, shell=True, capture_output=True, text=True, timeout=30)
+        assert json.loads(printed.stdout) == []
+
+
+def test_each_request_is_logged_with_its_verdict() -> None:
+    with LiveMock() as mock, mock.client() as client:
+        client.get(BASE)
+        client.post(BASE + "gen_image/", json={"product_url": "nope"})
+        mock.stop()
+    assert any("GET /api/product_to_videos/ 200 valid" in line for line in mock.log)
+    bad = next(line for line in mock.log if "gen_image/ 400" in line)
+    assert "invalid" in bad
+    assert "product_url" in bad
+
+
+def test_credentials_can_be_restricted_from_the_environment() -> None:
+    env = {"CREATIFY_MOCK_API_ID": "ci-id", "CREATIFY_MOCK_API_KEY": "ci-key"}
+    with LiveMock("--quiet", env=env) as mock:
+        assert "X-API-ID: ci-id" in "\n".join(mock.banner)
+        with mock.client("ci-id", "ci-key") as good, mock.client("demo", "demo") as bad:
+            assert good.get(BASE).status_code == 200
+            assert bad.get(BASE).status_code == 401
+
+
+def test_a_busy_port_is_a_clear_error() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        result = subprocess.run(
+            [str(COMMAND), "serve", "--port", str(port)], capture_output=True, text=True, timeout=30
+        )
+    assert result.returncode != 0
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "--port 0" in result.stderr
+
+
+def test_a_restart_with_state_keeps_every_record(tmp_path: Path) -> None:
+    state = str(tmp_path / "mock.sqlite3")
+    args = ("--quiet", "--manual-clock", "--state", state)
+    with LiveMock(*args) as mock, mock.client() as client:
+        ids = [
+            client.post(BASE + "gen_image/", json={"product_url": PRODUCT}).json()["id"]
+            for _ in range(3)
+        ]
+        client.post("/__mock__/clock/advance", json={"seconds": 10})
+        client.post(f"{BASE}{ids[0]}/gen_video/", json={})
+        client.post("/__mock__/clock/advance", json={"seconds": 1})
+        before = client.get(BASE).json()
+        clock_before = client.get("/__mock__/clock").json()["epoch"]
+    with LiveMock(*args) as mock, mock.client() as client:
+        assert client.get(BASE).json() == before
+        assert client.get("/__mock__/clock").json()["epoch"] == clock_before
+        assert client.get(f"{BASE}{ids[0]}/").json()["status"] == "video_generating"
+        client.post("/__mock__/clock/advance", json={"seconds": 10})
+        assert client.get(f"{BASE}{ids[0]}/").json()["status"] == "video_generated"
+
+
+def test_concurrent_clients_lose_nothing() -> None:
+    with LiveMock("--quiet", "--manual-clock") as mock:
+
+        def create(n: int) -> str:
+            with mock.client(api_id=f"acct-{n % 4}") as client:
+                response = client.post(BASE + "gen_image/", json={"product_url": PRODUCT})
+                assert response.status_code == 200
+                return str(response.json()["id"])
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            ids = list(pool.map(create, range(80)))
+        assert len(set(ids)) == 80
+        listed = set()
+        for n in range(4):
+            with mock.client(api_id=f"acct-{n}") as client:
+                listed |= {r["id"] for r in client.get(BASE).json()}
+        assert listed == set(ids)

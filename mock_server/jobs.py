@@ -16,7 +16,6 @@ from .config import Phases
 
 __all__ = [
     "ALLOWED_SOURCES",
-    "STATUSES",
     "Record",
     "Step",
     "apply_due_steps",
@@ -24,14 +23,6 @@ __all__ = [
     "plan_video_task",
 ]
 
-STATUSES = (
-    "initializing",
-    "image_generating",
-    "image_generated",
-    "video_generating",
-    "video_generated",
-    "failed",
-)
 TERMINAL = frozenset({"image_generated", "video_generated", "failed"})
 # Inferred (the docs are silent): which source statuses each follow-up operation accepts.
 ALLOWED_SOURCES: dict[str, tuple[str, ...]] = {

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import re
 import subprocess
 from pathlib import Path
 
 import pytest
 from live import LiveMock
+
+from mock_server import close_app
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 pytestmark = pytest.mark.slow
@@ -42,3 +46,16 @@ def test_the_curl_walkthrough_reaches_video_generated() -> None:
     assert "regen_video" in out
     assert "invalid" not in out
     assert out.count(" valid") >= 8
+
+
+def test_the_python_snippet_runs() -> None:
+    text = README.read_text(encoding="utf-8").split("## In Python", 1)[1]
+    match = re.search(r"```python\n(.*?)```", text, re.S)
+    assert match
+    namespace: dict[str, object] = {}
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(compile(match.group(1), "README.md", "exec"), namespace)  # noqa: S102
+    assert printed.getvalue().startswith("http://127.0.0.1:")
+    assert namespace["client"].get("/__mock__/health").status_code == 200  # type: ignore[attr-defined]
+    close_app(namespace["app"])  # type: ignore[arg-type]

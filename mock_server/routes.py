@@ -12,7 +12,7 @@ from .state import MockState, state_of
 __all__ = ["register"]
 
 
-def _reply(state: MockState, data: Any, status: int = 200) -> Response:
+def _reply(data: Any, status: int = 200) -> Response:
     response = jsonify(data)
     response.status_code = status
     return response
@@ -23,13 +23,13 @@ def list_records() -> Response:
     ids = g.verdict.query.get("ids")
     records = state.simulator.list(g.account, [str(i) for i in ids] if ids is not None else None)
     variants = state.variants
-    return _reply(state, [state.render(r, variants) for r in records])
+    return _reply([state.render(r, variants) for r in records])
 
 
 def retrieve(id: str) -> Response:
     state = state_of()
     record = state.simulator.get(g.account, str(g.verdict.path["id"]))
-    return _reply(state, state.render(record))
+    return _reply(state.render(record))
 
 
 def _body(operation_id: str) -> dict[str, Any]:
@@ -42,7 +42,7 @@ def _body(operation_id: str) -> dict[str, Any]:
 def _created(record: Any) -> Response:
     state = state_of()
     g.record_id = record.id
-    return _reply(state, state.render(record), state.variants.post_status)
+    return _reply(state.render(record), state.variants.post_status)
 
 
 def gen_image() -> Response:

@@ -202,14 +202,11 @@ def _schema_violations(
 
 def _one_url_message(found: list[Violation], url_fields: set[str]) -> list[Violation]:
     """`format: uri` and the http(s) pattern say the same thing twice; keep the sharper one."""
-    kept: list[Violation] = []
     for name in url_fields:
         same = [v for v in found if v.field == name and v.expected.startswith("an absolute")]
-        sharp = [v for v in same if "http(s)" in v.expected]
-        drop = same[1:] if not sharp else [v for v in same if v is not sharp[0]]
-        found = [v for v in found if not any(v is d for d in drop)]
-    kept.extend(found)
-    return kept
+        keep = next((v for v in same if "http(s)" in v.expected), same[0])
+        found = [v for v in found if v is keep or not any(v is s for s in same)]
+    return found
 
 
 def _join(root: str | None, parts: list[str]) -> str:

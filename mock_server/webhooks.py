@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import itertools
 import threading
 import time
@@ -83,12 +84,15 @@ class WebhookDispatcher:
                     if n:
                         time.sleep(self.backoff * 2 ** (n - 1))
                     attempt = self._attempt(client, delivery)
+                    delivered = attempt.status_code is not None and 200 <= attempt.status_code < 300
                     with self._changed:
                         delivery.attempts.append(attempt)
-                    if attempt.status_code is not None and 200 <= attempt.status_code < 300:
-                        delivery.state = "delivered"
+                        if delivered:
+                            delivery.state = "delivered"
+                    if delivered:
                         return
-                delivery.state = "failed"
+                with self._changed:
+                    delivery.state = "failed"
         finally:
             with self._changed:
                 self._pending -= 1
@@ -107,8 +111,9 @@ class WebhookDispatcher:
         return attempt
 
     def deliveries(self) -> list[Delivery]:
+        """Snapshots: safe to read while workers go on updating the originals."""
         with self._changed:
-            return list(self._log)
+            return [copy.deepcopy(d) for d in self._log]
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Block until no delivery is in flight; False if `timeout` passed first."""

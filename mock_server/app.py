@@ -5,11 +5,10 @@ from __future__ import annotations
 import difflib
 import json
 import logging
-import re
 import time
 
 from flask import Flask, Response, g, jsonify, request
-from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import RequestRedirect
 
 from . import admin, routes
@@ -95,7 +94,7 @@ def _clock_moved(state: MockState, now: float) -> None:
     state.store.set_meta("clock", repr(now))
 
 
-def _before() -> None:
+def _before() -> Response | None:
     g.started = time.perf_counter()
     g.violations = []
     g.account = None
@@ -105,8 +104,15 @@ def _before() -> None:
         # a 404 that names the fix teaches more than a redirect that hides the mistake.
         raise NotFound()
     if request.path.startswith(ADMIN_PREFIX) or request.routing_exception is not None:
-        return
+        return None
     state = state_of()
+    allowed = _allowed_methods(state)
+    if request.method == "OPTIONS":
+        return Response(status=200, headers={"Allow": ", ".join(allowed)})
+    if request.method not in allowed:
+        # GET /api/product_to_videos/gen_image/ would otherwise reach the {id}/ route;
+        # DRF's router tries the literal action path first and answers 405.
+        raise MethodNotAllowed(valid_methods=allowed)
     _authenticate(state)
     _check_json()
     verdict = state.validator.check_request(request, str(request.endpoint))
@@ -114,6 +120,13 @@ def _before() -> None:
     if verdict.violations:
         raise _refusal(verdict.violations)
     g.verdict = verdict
+    return None
+
+
+def _allowed_methods(state: MockState) -> list[str]:
+    documented = state.contract.methods_for(request.path)
+    extra = ["HEAD"] if "GET" in documented else []
+    return [*documented, *extra, "OPTIONS"]
 
 
 def _authenticate(state: MockState) -> None:
@@ -169,8 +182,10 @@ def _after(response: Response) -> Response:
         return response
     state = state_of()
     operation = request.endpoint if request.endpoint in state.contract.operations else None
+    if request.method == "OPTIONS":
+        operation = None
     response_violations: list[Violation] = []
-    if operation is not None:
+    if operation is not None and request.method != "HEAD":
         response_violations = state.validator.check_response(request, response)
         if response_violations:
             log.error(
@@ -247,6 +262,7 @@ def _http_error(error: HTTPException) -> Response:
         ]
     elif status == 405:
         detail = f'Method "{request.method}" not allowed.'
+        headers["Allow"] = ", ".join(_allowed_methods(state_of()))
         g.violations = [
             Violation(
                 "method", "method", "method", headers.get("Allow", ""), request.method, detail
@@ -269,14 +285,13 @@ def _http_error(error: HTTPException) -> Response:
 
 
 def _unknown_path_detail(path: str) -> str:
-    templates = [t for _, t in state_of().contract.operations.values()]
-    for template in templates:
-        pattern = "^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template)) + "$"
-        if not path.endswith("/") and re.match(pattern, path + "/"):
-            return (
-                f"Not found: {path} is not a path of this API; did you mean {path}/? "
-                "Every Creatify path ends with a slash."
-            )
+    contract = state_of().contract
+    if not path.endswith("/") and contract.methods_for(path + "/"):
+        return (
+            f"Not found: {path} is not a path of this API; did you mean {path}/? "
+            "Every Creatify path ends with a slash."
+        )
+    templates = [t for _, t in contract.operations.values()]
     close = difflib.get_close_matches(path, templates, n=1, cutoff=0.5)
     hint = f" The closest documented path is {close[0]}." if close else ""
     return f"Not found: {path} is not a path of this API.{hint}"

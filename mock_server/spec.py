@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
@@ -63,6 +64,25 @@ class Contract:
                 if isinstance(operation, dict) and "operationId" in operation:
                     found[operation["operationId"]] = (method.upper(), template)
         return found
+
+    @cached_property
+    def _path_patterns(self) -> list[tuple[re.Pattern[str], list[str]]]:
+        """(pattern, methods) per path, literal paths first as a DRF router tries them."""
+        methods: dict[str, list[str]] = {}
+        for method, template in self.operations.values():
+            methods.setdefault(template, []).append(method)
+        ordered = sorted(methods, key=lambda t: "{" in t)
+        return [
+            (re.compile("^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(t)) + "$"), methods[t])
+            for t in ordered
+        ]
+
+    def methods_for(self, path: str) -> list[str]:
+        """The methods the spec documents on the path a request went to ([] if none)."""
+        for pattern, methods in self._path_patterns:
+            if pattern.match(path):
+                return methods
+        return []
 
     def schema(self, name: str) -> dict[str, Any]:
         return self.document["components"]["schemas"][name]

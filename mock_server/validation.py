@@ -226,6 +226,12 @@ class _CanonicalRequest(WerkzeugOpenAPIRequest):
         return self._host_url
 
     @property
+    def method(self) -> str:
+        # HEAD is GET without the body, as Werkzeug and DRF both serve it.
+        method = self.request.method.lower()
+        return "get" if method == "head" else method
+
+    @property
     def body(self) -> bytes | None:
         try:
             return self.request.get_data(cache=True)

@@ -224,3 +224,23 @@ def test_refusals_are_journaled_with_their_violations(api: Api, clock: ManualClo
         "image_generated",
     )
     assert all(e["response_violations"] == [] for e in entries)
+
+
+def test_get_on_an_action_path_is_405_not_a_lookup(api: Api) -> None:
+    response = api.client.get(BASE + "gen_image/", headers=api.headers)
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "POST, OPTIONS"
+
+
+def test_options_lists_the_documented_methods(api: Api) -> None:
+    response = api.client.options(f"{BASE}{uuid.uuid4()}/")
+    assert response.status_code == 200
+    assert response.headers["Allow"] == "GET, HEAD, OPTIONS"
+
+
+def test_head_is_served_like_get(api: Api) -> None:
+    record_id = new_record(api)
+    response = api.client.head(f"{BASE}{record_id}/", headers=api.headers)
+    assert response.status_code == 200
+    assert response.data == b""
+    assert api.client.head(f"{BASE}{uuid.uuid4()}/", headers=api.headers).status_code == 404

@@ -20,12 +20,12 @@ serve: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check mock_server tests
+	$(BIN)/ruff format --check mock_server contract_tests tests examples
 	$(BIN)/python -m pytest $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check mock_server tests
+	$(BIN)/ruff format --check mock_server contract_tests tests examples
 
 # Re-pin requirements.txt from requirements.in in a scratch venv.
 lock:

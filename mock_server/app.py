@@ -28,6 +28,7 @@ __all__ = ["close_app", "create_app"]
 
 log = logging.getLogger("creatify_mock")
 ADMIN_PREFIX = "/__mock__"
+JOURNALED_HEADERS = ("X-API-ID", "X-API-KEY", "Content-Type", "Prefer")
 
 
 def create_app(
@@ -213,6 +214,10 @@ def _after(response: Response) -> Response:
         violations=tuple(g.get("violations", ())),
         response_violations=tuple(response_violations),
         record_id=g.get("record_id"),
+        request_headers=tuple(
+            (name, value) for name in JOURNALED_HEADERS if (value := request.headers.get(name))
+        ),
+        request_body=_body_text(),
     )
     first = f": {entry.violations[0]}" if entry.violations else ""
     log.info(
@@ -224,6 +229,14 @@ def _after(response: Response) -> Response:
         first,
     )
     return response
+
+
+def _body_text() -> str:
+    try:
+        raw = request.get_data(cache=True)
+    except HTTPException:  # refused as too large: keep the journal small too
+        return ""
+    return raw[:4096].decode("utf-8", "replace")
 
 
 def _json(status: int, payload: object, headers: dict[str, str] | None = None) -> Response:

@@ -102,7 +102,8 @@ class MockConfig:
     """Everything `create_app` needs besides the clock.
 
     `credentials` empty means any non-empty X-API-ID/X-API-KEY pair is accepted, each
-    X-API-ID being its own account.
+    X-API-ID being its own account. `seed` makes the failure rate and the record ids
+    repeat from run to run.
     """
 
     credentials: tuple[Credentials, ...] = ()

@@ -26,6 +26,8 @@ class JournalEntry:
     violations: tuple[Violation, ...] = ()
     response_violations: tuple[Violation, ...] = ()
     record_id: str | None = None
+    request_headers: tuple[tuple[str, str], ...] = ()  # the ones that matter to the contract
+    request_body: str = ""  # as sent, cut at 4 KiB
 
     @property
     def verdict(self) -> str:
@@ -36,6 +38,7 @@ class JournalEntry:
         data["verdict"] = self.verdict
         data["violations"] = [v.as_dict() for v in self.violations]
         data["response_violations"] = [v.as_dict() for v in self.response_violations]
+        data["request_headers"] = dict(self.request_headers)
         return data
 
 

@@ -7,7 +7,9 @@ a client always reads a record as of the clock's now.
 from __future__ import annotations
 
 import heapq
+import random
 import threading
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -44,9 +46,13 @@ class Simulator:
         phases: Phases,
         outcomes: OutcomePolicy,
         notify: Notifier,
+        id_seed: int | None = None,
     ) -> None:
         self.store, self.clock, self.phases, self.outcomes = store, clock, phases, outcomes
         self._notify = notify
+        # A seed makes ids repeat run to run; the record count keeps a restarted mock
+        # from handing out ids its --state file already holds.
+        self._ids = random.Random(f"{id_seed}:{store.count()}") if id_seed is not None else None
         self._lock = threading.RLock()
         self._due: list[tuple[float, str]] = store.pending()
         heapq.heapify(self._due)
@@ -128,7 +134,7 @@ class Simulator:
             self.settle()
             now = self.clock.now()
             record = Record(
-                id=new_id(),
+                id=self._new_id(),
                 account=account,
                 type=body["type"],
                 product_url=body["product_url"],
@@ -219,6 +225,11 @@ class Simulator:
 
     # -- helpers ------------------------------------------------------------------------
 
+    def _new_id(self) -> str:
+        if self._ids is None:
+            return new_id()
+        return str(uuid.UUID(int=self._ids.getrandbits(128), version=4))
+
     def _source(self, account: str, record_id: str, operation: str) -> Record:
         record = self.get(account, record_id)
         allowed = ALLOWED_SOURCES[operation]
@@ -236,7 +247,7 @@ class Simulator:
 
     def _copy(self, source: Record, now: float, regen_type: str, body: dict[str, Any]) -> Record:
         return Record(
-            id=new_id(),
+            id=self._new_id(),
             account=source.account,
             type=source.type,
             product_url=source.product_url,

@@ -105,6 +105,15 @@ class Contract:
             return None
         return self.resolve(body["content"]["application/json"]["schema"])
 
+    def request_schema_name(self, operation_id: str) -> str | None:
+        """The component name of the operation's request body schema."""
+        method, template = self.operations[operation_id]
+        body = self.document["paths"][template][method.lower()].get("requestBody")
+        if body is None:
+            return None
+        ref = str(body["content"]["application/json"]["schema"].get("$ref", ""))
+        return ref.rsplit("/", 1)[-1] or None
+
     def request_defaults(self, operation_id: str) -> dict[str, Any]:
         """The `default` of each request-body property, as the spec states it."""
         schema = self.request_schema(operation_id) or {}

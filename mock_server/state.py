@@ -45,7 +45,12 @@ class MockState:
     def __post_init__(self) -> None:
         self._variants = self.config.variants
         self.simulator = Simulator(
-            self.store, self.clock, self.config.phases, self.outcomes, self.notify
+            self.store,
+            self.clock,
+            self.config.phases,
+            self.outcomes,
+            self.notify,
+            id_seed=self.config.seed,
         )
 
     @property

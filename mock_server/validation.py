@@ -21,6 +21,7 @@ from openapi_core.validation.request.exceptions import (
     RequestBodyValidationError,
     SecurityValidationError,
 )
+from openapi_schema_validator import OAS31Validator, oas31_format_checker
 from werkzeug.exceptions import HTTPException
 
 from .spec import Contract
@@ -245,6 +246,19 @@ class Validator:
     def __init__(self, contract: Contract) -> None:
         self.contract = contract
         self.openapi = contract.openapi
+        self._schema_validators: dict[str, Any] = {}
+
+    def schema_violations(self, schema_name: str, instance: Any) -> list[Violation]:
+        """Check a value against one of the spec's component schemas (a record, a body)."""
+        validator = self._schema_validators.get(schema_name)
+        if validator is None:
+            root = {
+                "$ref": f"#/components/schemas/{schema_name}",
+                "components": self.contract.document["components"],
+            }
+            validator = OAS31Validator(root, format_checker=oas31_format_checker)
+            self._schema_validators[schema_name] = validator
+        return _schema_violations(validator.iter_errors(instance), "body", None, schema_name)
 
     def check_request(self, request: Request, operation_id: str) -> RequestVerdict:
         verdict = RequestVerdict()

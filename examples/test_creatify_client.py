@@ -6,7 +6,7 @@ import pytest
 from creatify_client import CreatifyClient, GenerationFailed, Record
 from hypothesis import given, settings
 
-from contract_tests import CreatifyMock, records
+from contract_tests import CREATIFY_URL, CreatifyMock, records
 
 PRODUCT = "https://example.com/products/shoe.jpg"
 
@@ -25,8 +25,8 @@ def test_the_whole_flow_over_a_socket(creatify_mock: CreatifyMock) -> None:
 
 def test_the_whole_flow_in_process(creatify_respx: CreatifyMock) -> None:
     # The client is built for https://api.creatify.ai and cannot be pointed elsewhere.
-    with CreatifyClient("https://api.creatify.ai", creatify_respx.api_id,
-                        creatify_respx.api_key, sleep=creatify_respx.advance) as client:  # fmt: skip
+    mock = creatify_respx
+    with CreatifyClient(CREATIFY_URL, mock.api_id, mock.api_key, sleep=mock.advance) as client:
         assert client.make_video(PRODUCT).endswith(".mp4")
     assert creatify_respx.router.calls.call_count >= 4
 

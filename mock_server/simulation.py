@@ -52,6 +52,7 @@ class Simulator:
         self._notify = notify
         # A seed makes ids repeat run to run; the record count keeps a restarted mock
         # from handing out ids its --state file already holds.
+        self._id_seed = id_seed
         self._ids = random.Random(f"{id_seed}:{store.count()}") if id_seed is not None else None
         self._lock = threading.RLock()
         self._due: list[tuple[float, str]] = store.pending()
@@ -222,6 +223,8 @@ class Simulator:
             self.store.clear()
             self._due.clear()
             self.outcomes.clear()
+            if self._id_seed is not None:  # a reset mock hands out the same ids again
+                self._ids = random.Random(f"{self._id_seed}:0")
 
     # -- helpers ------------------------------------------------------------------------
 

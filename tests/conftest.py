@@ -12,6 +12,8 @@ from werkzeug.test import TestResponse
 
 from mock_server import Contract, ManualClock, MockConfig, close_app, create_app
 
+pytest_plugins = ["pytester"]
+
 BASE = "/api/product_to_videos/"
 PRODUCT = "https://example.com/products/shoe.jpg"
 

@@ -3,12 +3,32 @@
 The pytest fixtures `creatify_mock` and `creatify_respx` come through the plugin; outside
 pytest, `CreatifyMock` is a context manager and a decorator. Strategies draw requests and
 records from spec/openapi.yaml.
+
+Names load on first use: pytest imports `contract_tests.plugin` in every run of an
+environment that has this package, and that must not pull in Flask or schemathesis.
 """
 
-from .failures import ContractFailure, ContractViolation, MockServerError
-from .mock import CREATIFY_URL, CreatifyMock
-from .strategies import InvalidBody, invalid_request_bodies, records, request_bodies
+from __future__ import annotations
 
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .failures import ContractFailure, ContractViolation, MockServerError
+    from .mock import CREATIFY_URL, CreatifyMock
+    from .strategies import InvalidBody, invalid_request_bodies, records, request_bodies
+
+_HOMES = {
+    "CREATIFY_URL": "mock",
+    "ContractFailure": "failures",
+    "ContractViolation": "failures",
+    "CreatifyMock": "mock",
+    "InvalidBody": "strategies",
+    "MockServerError": "failures",
+    "invalid_request_bodies": "strategies",
+    "records": "strategies",
+    "request_bodies": "strategies",
+}
 __all__ = [
     "CREATIFY_URL",
     "ContractFailure",
@@ -20,3 +40,12 @@ __all__ = [
     "records",
     "request_bodies",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'contract_tests' has no attribute {name!r}")
+    value = getattr(import_module(f".{home}", __name__), name)
+    globals()[name] = value
+    return value

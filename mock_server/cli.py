@@ -7,12 +7,16 @@ import logging
 import secrets
 import sys
 from importlib import metadata
+from pathlib import Path
 
 import click
 
 from .app import create_app
 from .clock import ManualClock, SystemClock
 from .config import Credentials, MockConfig, Phases, Variants
+from .drift import check_path
+from .recorder import create_recorder
+from .replay import create_replay_app
 from .server import serve_forever
 from .spec import Contract
 
@@ -139,6 +143,12 @@ def main() -> None:
 )
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
 @click.option("--quiet", is_flag=True, help="No per-request log lines.")
+@click.option(
+    "--replay",
+    "replay_dir",
+    type=click.Path(exists=True, path_type=Path),
+    help="Answer from HAR recordings (a file or a folder) instead of simulating.",
+)
 def serve(
     host: str,
     port: int,
@@ -160,6 +170,7 @@ def serve(
     admin_token: str | None,
     threads: int,
     quiet: bool,
+    replay_dir: Path | None,
 ) -> None:
     """Serve the mock API (validating every request and response) until interrupted."""
     if bool(api_id) != bool(api_key):
@@ -188,7 +199,13 @@ def serve(
     )
     contract = Contract.load(spec_path)
     clock = ManualClock() if manual_clock else SystemClock()
-    app = create_app(config, clock=clock, contract=contract)
+    if replay_dir is not None:
+        try:
+            app = create_replay_app(replay_dir)
+        except (FileNotFoundError, ValueError) as exc:
+            raise click.ClickException(str(exc)) from exc
+    else:
+        app = create_app(config, clock=clock, contract=contract)
 
     def banner(url: str) -> None:
         api_id_shown, api_key_shown = (api_id, api_key) if api_id else ("demo", "demo")
@@ -212,7 +229,8 @@ def serve(
                 f"  clock        {clock_text}; phases {initializing_seconds:g}s / "
                 f"{image_seconds:g}s / {video_seconds:g}s"
             ),
-            f"  state        {state_path or 'in memory'}",
+            f"  state        {state_path or 'in memory'}"
+            + (f"; replaying {replay_dir}" if replay_dir else ""),
             f"  spec         {contract.path}",
         ]
         click.echo("\n".join(lines), nl=True)
@@ -224,3 +242,71 @@ def serve(
         raise click.ClickException(str(exc.strerror or exc)) from exc
     except KeyboardInterrupt:
         click.echo("creatify-mock: stopped")
+
+
+@main.command()
+@click.option(
+    "--upstream", required=True, help="The API to forward to, e.g. https://api.creatify.ai."
+)
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the HAR recording (one new file per run).",
+)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8001, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--scrub",
+    "scrub_values",
+    multiple=True,
+    help="A value to remove from URLs, headers and bodies before writing (repeatable). "
+    "X-API-ID and X-API-KEY are always scrubbed.",
+)
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64))
+def record(upstream: str, out_dir: Path, host: str, port: int, scrub_values: tuple[str, ...],
+           threads: int) -> None:  # fmt: skip
+    """Record real traffic: a reverse proxy that keeps each exchange, scrubbed, as HAR."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
+    app = create_recorder(upstream, out_dir, scrub_values=scrub_values)
+    recorder = app.extensions["creatify_recorder"]
+
+    def banner(url: str) -> None:
+        click.echo(
+            f"creatify-mock record: {url} -> {upstream}\n"
+            f"  point clients at {url} as at the API; drift from the spec is warned here\n"
+            f"  writing       {recorder.har.path}"
+        )
+        sys.stdout.flush()
+
+    try:
+        serve_forever(app, host, port, threads, banner)
+    except OSError as exc:
+        raise click.ClickException(str(exc.strerror or exc)) from exc
+    except KeyboardInterrupt:
+        click.echo(f"creatify-mock record: stopped; {len(recorder.har.entries)} exchanges kept")
+
+
+@main.group()
+def fixtures() -> None:
+    """Recorded and documented exchanges (HAR files)."""
+
+
+@fixtures.command("check")
+@click.argument("path", default="fixtures", type=click.Path(exists=True, path_type=Path))
+@click.option("--spec", "spec_path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--show-excused", is_flag=True, help="Also list drift that a fixture explains.")
+def fixtures_check(path: Path, spec_path: str | None, show_excused: bool) -> None:
+    """Check every exchange under PATH against the spec; exit 1 on unexplained drift."""
+    checked, drifts = check_path(path, Contract.load(spec_path))
+    open_drifts = [d for d in drifts if not d.excused_by]
+    for drift in drifts:
+        if show_excused or not drift.excused_by:
+            click.echo(str(drift))
+    click.echo(
+        f"{checked} exchanges checked: {len(open_drifts)} drifting, "
+        f"{len(drifts) - len(open_drifts)} explained by their fixtures"
+    )
+    if open_drifts:
+        sys.exit(1)

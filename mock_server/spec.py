@@ -66,14 +66,14 @@ class Contract:
         return found
 
     @cached_property
-    def _path_patterns(self) -> list[tuple[re.Pattern[str], list[str]]]:
-        """(pattern, methods) per path, literal paths first as a DRF router tries them."""
-        methods: dict[str, list[str]] = {}
-        for method, template in self.operations.values():
-            methods.setdefault(template, []).append(method)
-        ordered = sorted(methods, key=lambda t: "{" in t)
+    def _path_patterns(self) -> list[tuple[re.Pattern[str], dict[str, str]]]:
+        """(pattern, {method: operationId}) per path, literal paths first as DRF tries them."""
+        by_path: dict[str, dict[str, str]] = {}
+        for operation_id, (method, template) in self.operations.items():
+            by_path.setdefault(template, {})[method] = operation_id
+        ordered = sorted(by_path, key=lambda t: "{" in t)
         return [
-            (re.compile("^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(t)) + "$"), methods[t])
+            (re.compile("^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(t)) + "$"), by_path[t])
             for t in ordered
         ]
 
@@ -81,8 +81,15 @@ class Contract:
         """The methods the spec documents on the path a request went to ([] if none)."""
         for pattern, methods in self._path_patterns:
             if pattern.match(path):
-                return methods
+                return list(methods)
         return []
+
+    def operation_for(self, method: str, path: str) -> str | None:
+        """The operationId a request goes to, if the spec has one."""
+        for pattern, methods in self._path_patterns:
+            if pattern.match(path):
+                return methods.get(method.upper())
+        return None
 
     def schema(self, name: str) -> dict[str, Any]:
         return self.document["components"]["schemas"][name]

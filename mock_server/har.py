@@ -1,0 +1,210 @@
+"""HAR 1.2 files: the format recordings and documented examples are kept in.
+
+HAR is plain JSON that browsers, proxies and many tools read; creatify-mock adds only
+underscore-prefixed fields, which HAR reserves for custom data:
+
+- `log._creatify`: `{"kind": "recorded" | "documented", ...}` for the whole file;
+- `entry._kind`: `"api"` (a client's call) or `"webhook"` (Creatify's POST to the client);
+- `entry._source`: where a documented example comes from (URL, date);
+- `entry._exceptions`: known, explained departures from the spec, `[{"field", "rule", "why"}]`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+__all__ = ["Entry", "HarFile", "entry_from_exchange", "load_dir", "scrub"]
+
+SCRUBBED = "[scrubbed]"
+VERSION = "1.2"
+
+
+@dataclass
+class Entry:
+    """One exchange as a HAR entry, with accessors for what checks and replay need."""
+
+    data: dict[str, Any]
+    file: Path | None = None
+    index: int = 0
+
+    @property
+    def kind(self) -> str:
+        return str(self.data.get("_kind", "api"))
+
+    @property
+    def method(self) -> str:
+        return str(self.data["request"]["method"]).upper()
+
+    @property
+    def url(self) -> str:
+        return str(self.data["request"]["url"])
+
+    @property
+    def path(self) -> str:
+        return urlsplit(self.url).path
+
+    @property
+    def query(self) -> str:
+        return urlsplit(self.url).query
+
+    @property
+    def request_headers(self) -> dict[str, str]:
+        return {h["name"]: h["value"] for h in self.data["request"].get("headers", [])}
+
+    @property
+    def request_body(self) -> str:
+        return str(self.data["request"].get("postData", {}).get("text", ""))
+
+    @property
+    def request_mime(self) -> str:
+        return str(self.data["request"].get("postData", {}).get("mimeType", ""))
+
+    @property
+    def status(self) -> int:
+        return int(self.data["response"]["status"])
+
+    @property
+    def response_body(self) -> str:
+        return str(self.data["response"].get("content", {}).get("text", ""))
+
+    @property
+    def response_mime(self) -> str:
+        return str(self.data["response"].get("content", {}).get("mimeType", "application/json"))
+
+    @property
+    def exceptions(self) -> list[dict[str, str]]:
+        return list(self.data.get("_exceptions", []))
+
+    @property
+    def where(self) -> str:
+        name = self.file.name if self.file else "<memory>"
+        return f"{name}#{self.index + 1}"
+
+
+@dataclass
+class HarFile:
+    path: Path
+    kind: str = "recorded"
+    entries: list[dict[str, Any]] = field(default_factory=list)
+    comment: str = ""
+
+    @classmethod
+    def load(cls, path: Path) -> HarFile:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        log = data.get("log")
+        if not isinstance(log, dict) or not isinstance(log.get("entries"), list):
+            raise ValueError(f"{path}: expected a HAR file with log.entries; got {list(data)[:5]}")
+        meta = log.get("_creatify", {})
+        return cls(path, meta.get("kind", "recorded"), log["entries"], log.get("comment", ""))
+
+    def document(self) -> dict[str, Any]:
+        from importlib import metadata
+
+        try:
+            version = metadata.version("creatify-mock")
+        except metadata.PackageNotFoundError:
+            version = "0+checkout"
+        log: dict[str, Any] = {
+            "version": VERSION,
+            "creator": {"name": "creatify-mock", "version": version},
+            "_creatify": {"kind": self.kind},
+            "entries": self.entries,
+        }
+        if self.comment:
+            log["comment"] = self.comment
+        return {"log": log}
+
+    def save(self) -> None:
+        """Write atomically, so a reader never sees half a file."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(self.document(), indent=2, ensure_ascii=False) + "\n"
+        handle, temp = tempfile.mkstemp(dir=self.path.parent, prefix=".har-", suffix=".tmp")
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(temp, self.path)
+
+    def iter_entries(self) -> list[Entry]:
+        return [Entry(e, self.path, i) for i, e in enumerate(self.entries)]
+
+
+def load_dir(path: Path) -> list[Entry]:
+    """Every entry of every .har file under `path` (or in the file `path`), in order."""
+    files = [path] if path.is_file() else sorted(path.rglob("*.har"))
+    return [entry for f in files for entry in HarFile.load(f).iter_entries()]
+
+
+def _pairs(items: dict[str, str]) -> list[dict[str, str]]:
+    return [{"name": k, "value": v} for k, v in items.items()]
+
+
+def entry_from_exchange(
+    *,
+    method: str,
+    url: str,
+    request_headers: dict[str, str],
+    request_body: str,
+    request_mime: str,
+    status: int,
+    reason: str,
+    response_headers: dict[str, str],
+    response_body: str,
+    response_mime: str,
+    started: datetime | None = None,
+    millis: float = 0.0,
+) -> dict[str, Any]:
+    request: dict[str, Any] = {
+        "method": method,
+        "url": url,
+        "httpVersion": "HTTP/1.1",
+        "cookies": [],
+        "headers": _pairs(request_headers),
+        "queryString": _pairs(dict(parse_qsl(urlsplit(url).query, keep_blank_values=True))),
+        "headersSize": -1,
+        "bodySize": len(request_body.encode()),
+    }
+    if request_body:
+        request["postData"] = {"mimeType": request_mime, "text": request_body}
+    return {
+        "startedDateTime": (started or datetime.now(UTC)).isoformat(),
+        "time": round(millis, 3),
+        "request": request,
+        "response": {
+            "status": status,
+            "statusText": reason,
+            "httpVersion": "HTTP/1.1",
+            "cookies": [],
+            "headers": _pairs(response_headers),
+            "content": {
+                "size": len(response_body.encode()),
+                "mimeType": response_mime,
+                "text": response_body,
+            },
+            "redirectURL": "",
+            "headersSize": -1,
+            "bodySize": len(response_body.encode()),
+        },
+        "cache": {},
+        "timings": {"send": 0, "wait": round(millis, 3), "receive": 0},
+        "_kind": "api",
+    }
+
+
+def scrub(value: Any, secrets: set[str]) -> Any:
+    """Replace every secret inside strings, dict keys and values, recursively."""
+    if isinstance(value, str):
+        for secret in sorted(secrets, key=len, reverse=True):
+            if secret:
+                value = value.replace(secret, SCRUBBED)
+        return value
+    if isinstance(value, dict):
+        return {scrub(k, secrets): scrub(v, secrets) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(scrub(v, secrets) for v in value)
+    return value

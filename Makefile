@@ -21,6 +21,7 @@ serve: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check mock_server contract_tests tests examples
+	$(BIN)/creatify-mock fixtures check fixtures
 	$(BIN)/python -m pytest $(ARGS)
 
 lint: $(STAMP)

@@ -14,12 +14,16 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .cassettes import Cassette, CassetteMissing, RecordMode
     from .failures import ContractFailure, ContractViolation, MockServerError
     from .mock import CREATIFY_URL, CreatifyMock
     from .strategies import InvalidBody, invalid_request_bodies, records, request_bodies
 
 _HOMES = {
     "CREATIFY_URL": "mock",
+    "Cassette": "cassettes",
+    "CassetteMissing": "cassettes",
+    "RecordMode": "cassettes",
     "ContractFailure": "failures",
     "ContractViolation": "failures",
     "CreatifyMock": "mock",
@@ -31,6 +35,9 @@ _HOMES = {
 }
 __all__ = [
     "CREATIFY_URL",
+    "Cassette",
+    "CassetteMissing",
+    "RecordMode",
     "ContractFailure",
     "ContractViolation",
     "CreatifyMock",

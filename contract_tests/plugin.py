@@ -7,6 +7,7 @@ so the mock itself is imported only when a test asks for a fixture.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -18,6 +19,26 @@ if TYPE_CHECKING:
 
 MARKER = "creatify_mock"
 FIXTURES = ("creatify_mock", "creatify_respx")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("creatify-mock", "creatify-mock cassettes")
+    group.addoption(
+        "--creatify-record-mode",
+        default="none",
+        help="none (default: replay only, never the network), once (record missing "
+        "cassettes) or all (record every cassette again).",
+    )
+    group.addoption(
+        "--creatify-upstream",
+        default="https://api.creatify.ai",
+        help="Where recording sends requests (default: https://api.creatify.ai).",
+    )
+    parser.addini(
+        "creatify_cassette_dir",
+        "Folder of HAR cassettes, one sub-folder per test module.",
+        default="fixtures/cassettes",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -98,3 +119,21 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
         if mock is not None:
             mock.check()
     return outcome
+
+
+@pytest.fixture
+def creatify_cassette(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """httpx calls to https://api.creatify.ai replayed from (or recorded into) this test's
+    cassette: <creatify_cassette_dir>/<module>/<test>.har."""
+    from .cassettes import Cassette, RecordMode, cassette_name
+
+    config = request.config
+    try:
+        mode = RecordMode.parse(config.getoption("creatify_record_mode"))
+    except ValueError as exc:
+        raise pytest.UsageError(f"--creatify-record-mode: {exc}") from None
+    folder = Path(str(config.rootpath / config.getini("creatify_cassette_dir")))
+    module = Path(str(request.node.path)).stem
+    path = folder / module / cassette_name(request.node.name)
+    with Cassette(path, mode, config.getoption("creatify_upstream")) as cassette:
+        yield cassette

@@ -6,10 +6,12 @@ import ipaddress
 import logging
 import secrets
 import sys
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 
 import click
+from flask import Flask
 
 from .app import create_app
 from .clock import ManualClock, SystemClock
@@ -37,6 +39,23 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def _run(
+    app: Flask,
+    host: str,
+    port: int,
+    threads: int,
+    banner: Callable[[str], None],
+    farewell: Callable[[], str],
+) -> None:
+    """Serve until interrupted; a refused port becomes a one-line error, not a trace."""
+    try:
+        serve_forever(app, host, port, threads, banner)
+    except OSError as exc:
+        raise click.ClickException(str(exc.strerror or exc)) from exc
+    except KeyboardInterrupt:
+        click.echo(farewell())
 
 
 @click.group()
@@ -236,12 +255,7 @@ def serve(
         click.echo("\n".join(lines), nl=True)
         sys.stdout.flush()
 
-    try:
-        serve_forever(app, host, port, threads, banner)
-    except OSError as exc:
-        raise click.ClickException(str(exc.strerror or exc)) from exc
-    except KeyboardInterrupt:
-        click.echo("creatify-mock: stopped")
+    _run(app, host, port, threads, banner, lambda: "creatify-mock: stopped")
 
 
 @main.command()
@@ -280,12 +294,10 @@ def record(upstream: str, out_dir: Path, host: str, port: int, scrub_values: tup
         )
         sys.stdout.flush()
 
-    try:
-        serve_forever(app, host, port, threads, banner)
-    except OSError as exc:
-        raise click.ClickException(str(exc.strerror or exc)) from exc
-    except KeyboardInterrupt:
-        click.echo(f"creatify-mock record: stopped; {len(recorder.har.entries)} exchanges kept")
+    def farewell() -> str:
+        return f"creatify-mock record: stopped; {len(recorder.har.entries)} exchanges kept"
+
+    _run(app, host, port, threads, banner, farewell)
 
 
 @main.group()

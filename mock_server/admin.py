@@ -9,6 +9,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from .clock import ManualClock
 from .errors import AdminError, ApiError
+from .faults import Fault
 from .outcomes import Outcome
 from .render import format_time
 from .state import MockState, state_of
@@ -200,3 +201,26 @@ def set_variants() -> Response:
     except (TypeError, ValueError) as exc:
         raise AdminError(400, str(exc)) from None
     return jsonify(updated.as_dict())
+
+
+@blueprint.get("/faults")
+def faults() -> Response:
+    return jsonify(pending=state_of().faults.pending())
+
+
+@blueprint.post("/faults")
+def add_fault() -> Response:
+    data = _body()
+    state = state_of()
+    operation = data.get("operation")
+    if operation is not None and operation not in state.contract.operations:
+        valid = ", ".join(sorted(state.contract.operations))
+        raise AdminError(400, f"operation: expected null or one of {valid}; got {operation!r}.")
+    count = data.get("count", 1)
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 1000:
+        raise AdminError(400, f"count: expected an integer from 1 to 1000; got {count!r}.")
+    retry_after = data.get("retry_after", 1)
+    if isinstance(retry_after, bool) or not isinstance(retry_after, int):
+        raise AdminError(400, f"retry_after: expected whole seconds; got {retry_after!r}.")
+    state.faults.add(Fault(int(data.get("status", 429)), operation, retry_after), count)
+    return jsonify(pending=state.faults.pending())

@@ -100,6 +100,7 @@ def _before() -> Response | None:
     g.violations = []
     g.account = None
     g.record_id = None
+    g.record_status = None
     if isinstance(request.routing_exception, RequestRedirect):
         # Werkzeug would redirect to the slashed path; the contract has no such path, and
         # a 404 that names the fix teaches more than a redirect that hides the mistake.
@@ -114,6 +115,9 @@ def _before() -> Response | None:
         # GET /api/product_to_videos/gen_image/ would otherwise reach the {id}/ route;
         # DRF's router tries the literal action path first and answers 405.
         raise MethodNotAllowed(valid_methods=allowed)
+    fault = state.faults.take(str(request.endpoint))
+    if fault is not None:
+        raise fault.error()  # before auth and validation: nothing is processed
     _authenticate(state)
     _check_json()
     verdict = state.validator.check_request(request, str(request.endpoint))
@@ -214,6 +218,7 @@ def _after(response: Response) -> Response:
         violations=tuple(g.get("violations", ())),
         response_violations=tuple(response_violations),
         record_id=g.get("record_id"),
+        record_status=g.get("record_status"),
         request_headers=tuple(
             (name, value) for name in JOURNALED_HEADERS if (value := request.headers.get(name))
         ),

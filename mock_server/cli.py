@@ -185,6 +185,7 @@ def serve(
     post_status: str,
     auth_failure_status: str,
     timestamps: str,
+    extra_keys: bool,
     strict: bool,
     admin_token: str | None,
     threads: int,
@@ -203,6 +204,7 @@ def serve(
             post_status=int(post_status),
             auth_failure_status=int(auth_failure_status),
             timestamps=timestamps,  # type: ignore[arg-type]
+            extra_keys=extra_keys,
         ),
         phases=Phases(initializing_seconds, image_seconds, video_seconds),
         failure_rate=failure_rate,

@@ -43,6 +43,7 @@ class Variants:
     post_status: int = 200
     auth_failure_status: int = 401
     timestamps: Timestamps = Timestamps.OFFSET
+    extra_keys: bool = False  # add keys the spec does not name; a tolerant client ignores them
 
     def __post_init__(self) -> None:
         object.__setattr__(
@@ -51,6 +52,8 @@ class Variants:
         object.__setattr__(self, "timestamps", Timestamps.parse("timestamps", self.timestamps))
         if self.post_status not in (200, 201):
             raise ValueError(f"post_status: expected 200 or 201; got {self.post_status!r}")
+        if not isinstance(self.extra_keys, bool):
+            raise ValueError(f"extra_keys: expected true or false; got {self.extra_keys!r}")
         if self.auth_failure_status not in (401, 403):
             raise ValueError(
                 f"auth_failure_status: expected 401 or 403; got {self.auth_failure_status!r}"
@@ -62,6 +65,7 @@ class Variants:
             "post_status": self.post_status,
             "auth_failure_status": self.auth_failure_status,
             "timestamps": self.timestamps.value,
+            "extra_keys": self.extra_keys,
         }
 
     def updated(self, changes: dict[str, Any]) -> Variants:

@@ -26,6 +26,7 @@ class JournalEntry:
     violations: tuple[Violation, ...] = ()
     response_violations: tuple[Violation, ...] = ()
     record_id: str | None = None
+    record_status: str | None = None  # the status a record was served with
     request_headers: tuple[tuple[str, str], ...] = ()  # the ones that matter to the contract
     request_body: str = ""  # as sent, cut at 4 KiB
 

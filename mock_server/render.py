@@ -49,4 +49,7 @@ def render(record: Record, variants: Variants) -> dict[str, Any]:
         elif value is None or value == "":
             value = empty
         body[name] = value
+    if variants.extra_keys:
+        # Keys Creatify sends on its other resources; the contract lets records carry more.
+        body.update(credits_used=1 if record.task == "image" else 4, progress=None, is_hidden=False)
     return body

@@ -29,6 +29,7 @@ def list_records() -> Response:
 def retrieve(id: str) -> Response:
     state = state_of()
     record = state.simulator.get(g.account, str(g.verdict.path["id"]))
+    g.record_id, g.record_status = record.id, record.status
     return _reply(state.render(record))
 
 
@@ -41,7 +42,7 @@ def _body(operation_id: str) -> dict[str, Any]:
 
 def _created(record: Any) -> Response:
     state = state_of()
-    g.record_id = record.id
+    g.record_id, g.record_status = record.id, record.status
     return _reply(state.render(record), state.variants.post_status)
 
 

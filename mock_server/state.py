@@ -11,6 +11,7 @@ from flask import Flask, current_app
 from .auth import Authenticator
 from .clock import Clock
 from .config import MockConfig, Variants
+from .faults import FaultQueue
 from .jobs import Record
 from .journal import Journal
 from .outcomes import OutcomePolicy
@@ -37,6 +38,7 @@ class MockState:
     webhooks: WebhookDispatcher
     journal: Journal
     authenticator: Authenticator
+    faults: FaultQueue = field(default_factory=FaultQueue)
     simulator: Simulator = field(init=False)
     errors: list[BaseException] = field(default_factory=list)
     _variants: Variants = field(init=False)
@@ -74,6 +76,7 @@ class MockState:
         self.simulator.reset()
         self.journal.clear()
         self.webhooks.clear()
+        self.faults.clear()
         self.errors.clear()
         with self._lock:
             self._variants = self.config.variants

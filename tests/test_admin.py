@@ -105,3 +105,26 @@ def test_strict_mode_turns_them_into_500_naming_the_field(
     response = Api(app.test_client()).gen_image()
     assert response.status_code == 500
     assert "credits_used" in response.get_json()["detail"]
+
+
+def test_queued_faults_answer_before_anything_is_processed(api: Api) -> None:
+    added = api.client.post(
+        "/__mock__/faults",
+        json={"status": 429, "operation": "product_to_videos_gen_image", "retry_after": 2},
+    )
+    assert added.get_json()["pending"][0]["status"] == 429
+    api.client.post("/__mock__/faults", json={"status": 503})
+    throttled = api.gen_image()
+    assert throttled.status_code == 429
+    assert throttled.headers["Retry-After"] == "2"
+    assert "throttled" in throttled.get_json()["detail"]
+    unavailable = api.list()
+    assert unavailable.status_code == 503
+    assert api.list().get_json() == []  # the throttled gen_image created nothing
+    assert all(e["response_violations"] == [] for e in api.journal())
+
+
+def test_a_bad_fault_is_refused(api: Api) -> None:
+    assert api.client.post("/__mock__/faults", json={"status": 500}).status_code == 400
+    bad = api.client.post("/__mock__/faults", json={"operation": "gen_image"})
+    assert "product_to_videos_gen_image" in bad.get_json()["detail"]

@@ -56,3 +56,10 @@ def test_a_bad_variant_is_refused_with_the_valid_values(api: Api) -> None:
     assert "'null', 'empty-string'" in response.get_json()["detail"]
     unknown = api.client.patch("/__mock__/variants", json={"colour": "red"})
     assert "unknown variant colour" in unknown.get_json()["detail"]
+
+
+def test_extra_keys_are_added_and_still_valid(make_app: Callable[..., Flask]) -> None:
+    api = _api(make_app, extra_keys=True)
+    record = api.gen_image().get_json()
+    assert {"credits_used", "progress", "is_hidden"} <= set(record)
+    assert all(e["response_violations"] == [] for e in api.journal())

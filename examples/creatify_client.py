@@ -75,10 +75,18 @@ class CreatifyClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _post(self, path: str, body: dict[str, Any]) -> Record:
-        response = self.http.post(path, json=body)
+    def _send(self, method: str, path: str, **options: Any) -> httpx.Response:
+        """429 and 503 come before anything is processed: wait as told, then try again."""
+        for _ in range(5):
+            response = self.http.request(method, path, **options)
+            if response.status_code not in (429, 503):
+                break
+            self.sleep(float(response.headers.get("Retry-After", "1")))
         response.raise_for_status()
-        return Record.parse(response.json())
+        return response
+
+    def _post(self, path: str, body: dict[str, Any]) -> Record:
+        return Record.parse(self._send("POST", path, json=body).json())
 
     def gen_image(self, product_url: str, **options: Any) -> Record:
         return self._post(
@@ -89,9 +97,7 @@ class CreatifyClient:
         return self._post(f"/api/product_to_videos/{record_id}/gen_video/", options)
 
     def get(self, record_id: str) -> Record:
-        response = self.http.get(f"/api/product_to_videos/{record_id}/")
-        response.raise_for_status()
-        return Record.parse(response.json())
+        return Record.parse(self._send("GET", f"/api/product_to_videos/{record_id}/").json())
 
     def wait(self, record_id: str, phase: str) -> Record:
         """Poll until the phase is done; raise GenerationFailed on `failed`, never poll after."""

@@ -1,0 +1,391 @@
+"""Run any client (any language, as a command) through scenarios against the mock.
+
+Each scenario gets a fresh mock on a free loopback port; the client runs once with
+CREATIFY_API_BASE_URL, CREATIFY_API_ID, CREATIFY_API_KEY and CREATIFY_PRODUCT_URL set,
+and must print the video URL and exit 0 when the video was made, or exit non-zero when
+the API reported a failure or refused it. What it sent is then checked.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from itertools import product
+from typing import Any
+
+from mock_server import (
+    Credentials,
+    MockConfig,
+    MockServer,
+    Phases,
+    SystemClock,
+    close_app,
+    create_app,
+)
+from mock_server.config import EmptyValues, Timestamps
+from mock_server.faults import Fault
+from mock_server.journal import JournalEntry
+from mock_server.outcomes import Outcome
+from mock_server.state import MockState, state_of
+
+__all__ = [
+    "BASE_SCENARIOS",
+    "ClientHarness",
+    "Finding",
+    "Scenario",
+    "ScenarioResult",
+    "draw_variants",
+]
+
+API_ID, API_KEY = "harness-api-id", "harness-api-key"
+PRODUCT_URL = "https://example.com/products/shoe.jpg"
+QUICK = Phases(0.2, 0.4, 0.6)
+TERMINAL = ("failed", "video_generated")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    description: str
+    expect_video: bool = True
+    phases: Phases = QUICK
+    fail_phase: str | None = None
+    faults: tuple[tuple[int, str | None, int], ...] = ()  # (status, operationId, count)
+    variants: tuple[tuple[str, Any], ...] = ()
+    refuse_credentials: bool = False
+
+
+BASE_SCENARIOS = (
+    Scenario("success", "the whole flow succeeds"),
+    Scenario("image-failed", "the image phase fails", expect_video=False, fail_phase="image"),
+    Scenario("video-failed", "the video phase fails", expect_video=False, fail_phase="video"),
+    Scenario("slow-job", "phases take seconds", phases=Phases(1.0, 2.0, 3.0)),
+    Scenario(
+        "credentials-refused", "every call gets 401", expect_video=False, refuse_credentials=True
+    ),
+    Scenario(
+        "transient-errors",
+        "429 with Retry-After and 503 on some calls, before anything is processed",
+        faults=(
+            (429, "product_to_videos_gen_image", 1),
+            (503, "product_to_videos_retrieve", 2),
+            (429, "product_to_videos_gen_video", 1),
+        ),
+    ),
+)
+
+
+def draw_variants(seed: int, count: int) -> list[Scenario]:
+    """Response variants drawn by Hypothesis from the variant space; the same seed, the
+    same draw."""
+    from hypothesis import Phase, given, settings
+    from hypothesis import seed as hypothesis_seed
+    from hypothesis import strategies as st
+
+    space = {
+        "empty_values": [e.value for e in EmptyValues],
+        "timestamps": [t.value for t in Timestamps],
+        "extra_keys": [False, True],
+        "post_status": [200, 201],
+    }
+    combinations = [dict(zip(space, values, strict=True)) for values in product(*space.values())]
+    drawn: list[dict[str, Any]] = []
+
+    # Hypothesis tries the simplest value first; the last of a few draws is a real mix.
+    @hypothesis_seed(seed)
+    @settings(max_examples=10, database=None, phases=[Phase.generate])
+    @given(st.permutations(combinations))
+    def draw(order: list[dict[str, Any]]) -> None:
+        drawn[:] = [dict(v) for v in order]
+
+    draw()
+    return [
+        Scenario(
+            f"variants-{i + 1}",
+            "response variants: " + ", ".join(f"{k}={v}" for k, v in sorted(v.items())),
+            variants=tuple(sorted(v.items())),
+        )
+        for i, v in enumerate(drawn[:count])
+    ]
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    message: str
+    request: str = ""
+    expected: str = ""
+    actual: str = ""
+
+    def __str__(self) -> str:
+        where = f"{self.request}: " if self.request else ""
+        detail = f" (expected {self.expected}; got {self.actual})" if self.expected else ""
+        return f"[{self.rule}] {where}{self.message}{detail}"
+
+
+@dataclass
+class ScenarioResult:
+    scenario: Scenario
+    seed: int
+    exit_code: int | None
+    stdout: str
+    stderr: str
+    seconds: float
+    requests: int
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.findings
+
+    def as_dict(self, command: list[str]) -> dict[str, Any]:
+        return {
+            "scenario": self.scenario.name,
+            "description": self.scenario.description,
+            "passed": self.passed,
+            "seconds": round(self.seconds, 3),
+            "exit_code": self.exit_code,
+            "requests": self.requests,
+            "findings": [asdict(f) for f in self.findings],
+            "stdout": self.stdout,
+            "stderr": self.stderr,
+            "reproduce": reproduce(command, self.scenario.name, self.seed),
+        }
+
+
+def reproduce(command: list[str], scenario: str, seed: int) -> str:
+    import shlex
+
+    return shlex.join(
+        [
+            "creatify-mock",
+            "verify-client",
+            "--scenario",
+            scenario,
+            "--seed",
+            str(seed),
+            "--",
+            *command,
+        ]
+    )
+
+
+class ClientHarness:
+    def __init__(
+        self,
+        command: list[str],
+        *,
+        seed: int = 0,
+        timeout: float = 60.0,
+        max_polls_per_second: float = 3.0,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        if not command:
+            raise ValueError("command: expected the client's command line; got nothing")
+        self.command, self.seed, self.timeout = list(command), seed, timeout
+        self.max_polls_per_second = max_polls_per_second
+        self.env = dict(env or {})
+
+    def run(self, scenario: Scenario) -> ScenarioResult:
+        config = MockConfig(
+            credentials=(Credentials(API_ID, API_KEY),),
+            phases=scenario.phases,
+            seed=self.seed,
+            webhook_attempts=1,
+        )
+        app = create_app(config, clock=SystemClock())
+        state = state_of(app)
+        self._prepare(state, scenario)
+        try:
+            with MockServer(app) as server:
+                result = self._launch(scenario, server.url)
+                time.sleep(0.05)  # let the last journal entry land
+                entries = state.journal.entries()
+                result.requests = len(entries)
+                result.findings = self._check(scenario, state, entries, result)
+        finally:
+            close_app(app)
+        return result
+
+    def _prepare(self, state: MockState, scenario: Scenario) -> None:
+        if scenario.variants:
+            state.set_variants(dict(scenario.variants))
+        if scenario.fail_phase:
+            state.outcomes.enqueue(Outcome(f"{scenario.fail_phase}-failed"))
+        for status, operation, count in scenario.faults:
+            state.faults.add(Fault(status, operation, retry_after=1), count)
+
+    def _launch(self, scenario: Scenario, url: str) -> ScenarioResult:
+        env = {
+            **os.environ,
+            **self.env,
+            "CREATIFY_API_BASE_URL": url,
+            "CREATIFY_API_ID": API_ID,
+            "CREATIFY_API_KEY": "refused-key" if scenario.refuse_credentials else API_KEY,
+            "CREATIFY_PRODUCT_URL": PRODUCT_URL,
+        }
+        started = time.monotonic()
+        try:
+            done = subprocess.run(
+                self.command,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=self.timeout,
+                stdin=subprocess.DEVNULL,
+            )
+            code, out, err = done.returncode, done.stdout, done.stderr
+        except subprocess.TimeoutExpired as exc:
+            code = None
+            out = _text(exc.stdout)
+            err = _text(exc.stderr)
+        except OSError as exc:
+            code, out, err = 127, "", f"could not start {self.command[0]!r}: {exc}"
+        return ScenarioResult(scenario, self.seed, code, out, err, time.monotonic() - started, 0)
+
+    def _check(
+        self,
+        scenario: Scenario,
+        state: MockState,
+        entries: list[JournalEntry],
+        result: ScenarioResult,
+    ) -> list[Finding]:
+        findings: list[Finding] = []
+        if result.exit_code is None:
+            findings.append(
+                Finding(
+                    "termination",
+                    f"the client did not finish within {self.timeout:g} s",
+                    expected=f"exit within {self.timeout:g} s",
+                    actual="still running",
+                )
+            )
+        elif scenario.expect_video and result.exit_code != 0:
+            findings.append(
+                Finding(
+                    "exit code",
+                    "the scenario lets the video be made, but the client exited non-zero",
+                    expected="0",
+                    actual=str(result.exit_code),
+                )
+            )
+        elif not scenario.expect_video and result.exit_code == 0:
+            findings.append(
+                Finding(
+                    "exit code",
+                    "the API reported a failure or refused the client, yet it exited 0",
+                    expected="non-zero",
+                    actual="0",
+                )
+            )
+        if scenario.expect_video and result.exit_code == 0:
+            findings += self._check_output(state, result.stdout)
+        findings += check_contract(entries)
+        findings += check_polling(entries, self.max_polls_per_second)
+        findings += check_paid_posts(entries)
+        return findings
+
+    @staticmethod
+    def _check_output(state: MockState, stdout: str) -> list[Finding]:
+        made = [r.generated_video_url for r in state.store.list(API_ID) if r.generated_video_url]
+        lines = [line.strip() for line in stdout.splitlines() if line.strip()]
+        printed = lines[-1] if lines else ""
+        if printed not in made:
+            return [
+                Finding(
+                    "output",
+                    "the printed URL is not the video the mock made",
+                    expected=made[0] if made else "a generated_video_url",
+                    actual=printed or "nothing printed",
+                )
+            ]
+        return []
+
+
+def _text(value: bytes | str | None) -> str:
+    if value is None:
+        return ""
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+
+
+def check_contract(entries: list[JournalEntry]) -> list[Finding]:
+    """Every request matches an operation and validates; none is sent in the wrong state."""
+    return [
+        Finding(v.rule, v.message, f"{e.method} {e.path}", v.expected, v.actual)
+        for e in entries
+        for v in e.violations
+    ]
+
+
+def check_polling(entries: list[JournalEntry], ceiling: float) -> list[Finding]:
+    """Polite polling: at most `ceiling` GETs of one record in any second, and none after
+    the record was served a terminal status."""
+    findings: list[Finding] = []
+    polls: dict[str, list[JournalEntry]] = defaultdict(list)
+    for e in entries:
+        if e.operation == "product_to_videos_retrieve" and e.record_id:
+            polls[e.record_id].append(e)
+    for record_id, gets in polls.items():
+        times = [g.at for g in gets]
+        busiest = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
+        if busiest > ceiling:
+            findings.append(
+                Finding(
+                    "polling rate",
+                    f"record {record_id} was polled {busiest} times in one second",
+                    f"GET /api/product_to_videos/{record_id}/",
+                    f"at most {ceiling:g} per second",
+                    f"{busiest} per second",
+                )
+            )
+        served = next((i for i, g in enumerate(gets) if g.record_status in TERMINAL), None)
+        if served is not None and len(gets) > served + 1:
+            extra = len(gets) - served - 1
+            findings.append(
+                Finding(
+                    "polling after the end",
+                    f"record {record_id} was polled {extra} more time(s) after it was served "
+                    f"{gets[served].record_status!r}",
+                    f"GET /api/product_to_videos/{record_id}/",
+                    "no poll after a terminal status",
+                    f"{extra} more",
+                )
+            )
+    return findings
+
+
+def check_paid_posts(entries: list[JournalEntry]) -> list[Finding]:
+    """gen_image accepted once per flow, gen_video once per record: paid calls are not retried
+    once they succeeded."""
+    accepted = [e for e in entries if 200 <= e.status < 300]
+    images = [e for e in accepted if e.operation == "product_to_videos_gen_image"]
+    findings = []
+    if len(images) > 1:
+        findings.append(
+            Finding(
+                "duplicate paid POST",
+                f"gen_image was accepted {len(images)} times for one flow (1 credit each)",
+                "POST /api/product_to_videos/gen_image/",
+                "1",
+                str(len(images)),
+            )
+        )
+    videos: dict[str | None, int] = defaultdict(int)
+    for e in accepted:
+        if e.operation == "product_to_videos_gen_video":
+            videos[e.record_id] += 1
+    for record_id, count in videos.items():
+        if count > 1:
+            findings.append(
+                Finding(
+                    "duplicate paid POST",
+                    f"gen_video was accepted {count} times for record {record_id} (3 credits each)",
+                    "",
+                    "1",
+                    str(count),
+                )
+            )
+    return findings

@@ -58,6 +58,12 @@ SCENARIO_NAMES = [s.name for s in BASE_SCENARIOS] + ["variants"]
     type=click.FloatRange(min=0.1),
     help="Ceiling on GETs of one record in a second.",
 )
+@click.option(
+    "--replay",
+    "replay_dir",
+    type=click.Path(exists=True, path_type=Path),
+    help="Also run the client against these HAR recordings (scenario 'replay').",
+)
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path), help="Write JSON here.")
 @click.option(
     "--junit", type=click.Path(dir_okay=False, path_type=Path), help="Write JUnit XML here."
@@ -69,6 +75,7 @@ def verify_client(
     variant_count: int,
     timeout: float,
     max_polls_per_second: float,
+    replay_dir: Path | None,
     report: Path | None,
     junit: Path | None,
     command: tuple[str, ...],
@@ -94,6 +101,9 @@ def verify_client(
             f"[{n}/{len(scenarios)}] {scenario.name}: {verdict} in {result.seconds:.1f} s", err=True
         )
         results.append(result)
+    if replay_dir is not None:
+        click.echo(f"[replay] answers recorded in {replay_dir} ...", err=True)
+        results.append(harness.run_replay(replay_dir))
     click.echo(summary(results))
     if report:
         write_json(report, list(command), seed, results)

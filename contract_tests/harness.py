@@ -14,6 +14,7 @@ import time
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from itertools import product
+from pathlib import Path
 from typing import Any
 
 from mock_server import (
@@ -208,6 +209,37 @@ class ClientHarness:
                 result.findings = self._check(scenario, state, entries, result)
         finally:
             close_app(app)
+        return result
+
+    def run_replay(self, recordings: Path) -> ScenarioResult:
+        """The client against answers recorded from the real API (`serve --replay`)."""
+        from mock_server.replay import create_replay_app
+
+        app = create_replay_app(recordings)
+        replayer = app.extensions["creatify_replay"]
+        scenario = Scenario("replay", f"answers recorded in {recordings}")
+        with MockServer(app) as server:
+            result = self._launch(scenario, server.url)
+        result.findings = [Finding("replay", miss) for miss in replayer.misses]
+        if result.exit_code != 0:
+            result.findings.append(
+                Finding(
+                    "exit code",
+                    "the recorded flow ended in a video, but the client exited non-zero",
+                    expected="0",
+                    actual=str(result.exit_code),
+                )
+            )
+        recorded = {e.response_body for entries in replayer.answers.values() for e in entries}
+        lines = [line.strip() for line in result.stdout.splitlines() if line.strip()]
+        if result.exit_code == 0 and not (lines and any(lines[-1] in body for body in recorded)):
+            result.findings.append(
+                Finding(
+                    "output",
+                    "the printed URL is in no recorded answer",
+                    actual=lines[-1] if lines else "nothing printed",
+                )
+            )
         return result
 
     def _prepare(self, state: MockState, scenario: Scenario) -> None:

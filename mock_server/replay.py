@@ -50,6 +50,7 @@ class Replayer:
                 self.answers[key].append(entry)
         self._served: dict[Key, int] = defaultdict(int)
         self._lock = threading.Lock()
+        self.misses: list[str] = []  # the detail of every request no recording matched
 
     def _find(self, key: Key) -> Key | None:
         if key in self.answers:
@@ -91,6 +92,7 @@ class Replayer:
         elif nearest:
             hint = " Nearest recordings: " + "; ".join(nearest) + "."
         detail = f"creatify-mock replay: no recording matches {shown} with this body.{hint}"
+        self.misses.append(detail)
         response = jsonify(detail=detail)
         response.status_code = 404
         return response

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 from live import COMMAND
 
-from contract_tests.harness import BASE_SCENARIOS, ClientHarness, draw_variants
+from contract_tests.harness import BASE_SCENARIOS, PRODUCT_URL, ClientHarness, draw_variants
 
 pytestmark = pytest.mark.slow
 CLIENTS = Path(__file__).resolve().parent.parent / "examples" / "clients"
@@ -84,3 +85,20 @@ def test_the_command_writes_json_and_junit(tmp_path: Path) -> None:
     suite = ET.parse(junit).getroot()
     assert (suite.get("tests"), suite.get("failures")) == ("2", "1")
     assert suite.find("testcase/failure") is not None
+
+
+def test_a_scenario_can_run_from_a_recording(tmp_path: Path) -> None:
+    from mock_server import MockConfig, MockServer, Phases, SystemClock, create_app
+    from mock_server.recorder import create_recorder
+
+    upstream = create_app(MockConfig(phases=Phases(0.2, 0.4, 0.6)), clock=SystemClock())
+    with MockServer(upstream) as api, MockServer(create_recorder(api.url, tmp_path)) as proxy:
+        env = {**os.environ, **FAST_POLLS, "CREATIFY_API_BASE_URL": proxy.url,
+               "CREATIFY_API_ID": "rec-id", "CREATIFY_API_KEY": "rec-key",
+               "CREATIFY_PRODUCT_URL": PRODUCT_URL}  # fmt: skip
+        subprocess.run(PYTHON_CLIENT, env=env, check=True, capture_output=True, timeout=60)
+    result = ClientHarness(PYTHON_CLIENT, env=FAST_POLLS).run_replay(tmp_path)
+    assert result.passed, [str(f) for f in result.findings]
+    broken = [sys.executable, str(CLIENTS / "broken_client.py"), "bad-enum"]
+    refused = ClientHarness(broken).run_replay(tmp_path)
+    assert "replay" in {f.rule for f in refused.findings}

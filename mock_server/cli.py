@@ -151,6 +151,11 @@ def main() -> None:
     help="offset: 2025-05-30T04:11:05.449603-07:00; utc: 2025-05-30T11:11:05Z.",
 )
 @click.option(
+    "--extra-keys",
+    is_flag=True,
+    help="Add keys the spec does not name to every record (a client must ignore them).",
+)
+@click.option(
     "--strict",
     is_flag=True,
     help="Answer 500 when the mock's own response breaks the spec (always logged).",

@@ -32,7 +32,8 @@ class LiveMock:
             if line.strip().startswith("spec "):
                 break
         else:
-            raise RuntimeError(f"creatify-mock exited: {self.process.stderr.read()}")  # type: ignore[union-attr]
+            _, err = self.process.communicate(timeout=10)  # also closes both pipes
+            raise RuntimeError(f"creatify-mock exited: {err}")
         self.url = next(ln.split()[2] for ln in self.banner if "base URL" in ln)
         self._reader = threading.Thread(target=self._read_log, daemon=True)
         self._reader.start()

@@ -53,6 +53,13 @@ def _number(data: dict[str, Any], key: str, *, default: float | None = None) -> 
     return float(value)
 
 
+def _count(data: dict[str, Any]) -> int:
+    count = data.get("count", 1)
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 1000:
+        raise AdminError(400, f"count: expected an integer from 1 to 1000; got {count!r}.")
+    return count
+
+
 def _clock_view(state: MockState) -> dict[str, Any]:
     now = state.clock.now()
     return {
@@ -151,9 +158,7 @@ def queued_outcomes() -> Response:
 def queue_outcome() -> Response:
     data = _body()
     outcome = Outcome.parse(data.get("outcome"), "outcome")
-    count = data.get("count", 1)
-    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 1000:
-        raise AdminError(400, f"count: expected an integer from 1 to 1000; got {count!r}.")
+    count = _count(data)
     state = state_of()
     state.outcomes.enqueue(outcome, count)
     return jsonify(queued=state.outcomes.queued())
@@ -216,9 +221,7 @@ def add_fault() -> Response:
     if operation is not None and operation not in state.contract.operations:
         valid = ", ".join(sorted(state.contract.operations))
         raise AdminError(400, f"operation: expected null or one of {valid}; got {operation!r}.")
-    count = data.get("count", 1)
-    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 1000:
-        raise AdminError(400, f"count: expected an integer from 1 to 1000; got {count!r}.")
+    count = _count(data)
     retry_after = data.get("retry_after", 1)
     if isinstance(retry_after, bool) or not isinstance(retry_after, int):
         raise AdminError(400, f"retry_after: expected whole seconds; got {retry_after!r}.")

@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 ARGS ?=
 
-.PHONY: serve test lint lock clean
+.PHONY: serve test lint bench lock clean
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,13 +20,18 @@ serve: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check mock_server contract_tests tests examples
+	$(BIN)/ruff format --check mock_server contract_tests tests examples benchmarks
 	$(BIN)/creatify-mock fixtures check fixtures
 	$(BIN)/python -m pytest $(ARGS)
 
+# Figures beside their baselines (bare Flask, Prism when npm can install it); needs wrk.
+bench: $(STAMP)
+	command -v wrk >/dev/null || apt-get install -y wrk || (apt-get update && apt-get install -y wrk)
+	$(BIN)/python benchmarks/bench.py $(ARGS)
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check mock_server contract_tests tests examples
+	$(BIN)/ruff format --check mock_server contract_tests tests examples benchmarks
 
 # Re-pin requirements.txt from requirements.in in a scratch venv.
 lock:

@@ -104,7 +104,7 @@ def verify_client(
     if replay_dir is not None:
         click.echo(f"[replay] answers recorded in {replay_dir} ...", err=True)
         results.append(harness.run_replay(replay_dir))
-    click.echo(summary(results))
+    click.echo(summary(results, list(command)))
     if report:
         write_json(report, list(command), seed, results)
     if junit:

@@ -6,12 +6,12 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from .harness import ScenarioResult
+from .harness import ScenarioResult, reproduce
 
 __all__ = ["summary", "write_json", "write_junit"]
 
 
-def summary(results: list[ScenarioResult]) -> str:
+def summary(results: list[ScenarioResult], command: list[str]) -> str:
     width = max([len(r.scenario.name) for r in results] + [8])
     lines = [f"{'scenario':<{width}}  result  seconds  findings", "-" * (width + 36)]
     for r in results:
@@ -20,6 +20,10 @@ def summary(results: list[ScenarioResult]) -> str:
             f"{r.scenario.name:<{width}}  {outcome:<6}  {r.seconds:7.2f}  {len(r.findings)}"
         )
         lines += [f"{'':<{width}}    - {f}" for f in r.findings]
+        if r.findings:
+            lines.append(
+                f"{'':<{width}}    reproduce: {reproduce(command, r.scenario.name, r.seed)}"
+            )
     passed = sum(r.passed for r in results)
     lines.append(f"{passed} passed, {len(results) - passed} failed")
     return "\n".join(lines)

@@ -75,6 +75,7 @@ def test_the_command_writes_json_and_junit(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.returncode == 1
     assert "1 passed, 1 failed" in result.stdout
+    assert "reproduce: creatify-mock verify-client --scenario success --seed 5 --" in result.stdout
     assert "[2/2] credentials-refused" in result.stderr  # the live progress
     data = json.loads(report.read_text())
     assert data["passed"] is False

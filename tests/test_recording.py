@@ -110,7 +110,7 @@ def test_replay_names_the_nearest_recordings(upstream: tuple[Flask, str], tmp_pa
 
 
 def _drifting(app: Flask) -> Callable[..., Any]:
-    """An upstream that drifted: `status` became `state`, and a value left the enum."""
+    """An upstream that drifted: a field renamed, and a status the spec does not know."""
 
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         seen: dict[str, Any] = {}
@@ -122,8 +122,8 @@ def _drifting(app: Flask) -> Callable[..., Any]:
         body = b"".join(app(environ, capture))
         if body.startswith(b"{") and b'"status"' in body:
             data = json.loads(body)
-            data["state"] = data.pop("status")
-            data["type"] = "product_video"
+            data["photo_url"] = data.pop("generated_photo_url")
+            data["status"] = "queued"
             body = json.dumps(data).encode()
         headers = [(k, v) for k, v in seen["headers"] if k.lower() != "content-length"]
         start_response(seen["status"], [*headers, ("Content-Length", str(len(body)))])
@@ -140,13 +140,16 @@ def test_drift_is_reported_live_and_by_the_check(
         recorder = create_recorder(server.url, tmp_path)
         with MockServer(recorder) as proxy, _client(proxy.url) as client:
             response = client.post(BASE + "gen_image/", json={"product_url": "https://a.io/b.png"})
-    assert response.json()["state"] == "initializing"
+    assert response.json()["status"] == "queued"
     live = [r.getMessage() for r in caplog.records if r.getMessage().startswith("drift:")]
-    assert any("response status [required]" in line for line in live)
-    assert any("response type [enum]" in line and '"product_video"' in line for line in live)
+    assert any("response generated_photo_url [required]" in line for line in live)
+    assert any("response status [enum]" in line and '"queued"' in line for line in live)
     checked, drifts = check_path(tmp_path)
     assert checked == 1
-    assert {(d.field, d.rule) for d in drifts} >= {("status", "required"), ("type", "enum")}
+    assert {(d.field, d.rule) for d in drifts} >= {
+        ("generated_photo_url", "required"),
+        ("status", "enum"),
+    }
 
 
 def test_the_record_command_proxies_and_writes_har(tmp_path: Path) -> None:
@@ -185,5 +188,5 @@ def test_fixtures_check_passes_on_the_shipped_fixtures_and_fails_on_drift(tmp_pa
     drifted = subprocess.run([str(COMMAND), "fixtures", "check", str(tmp_path)],
                              capture_output=True, text=True, timeout=60)  # fmt: skip
     assert drifted.returncode == 1
-    assert "response status [required]" in drifted.stdout
+    assert "response generated_photo_url [required]" in drifted.stdout
     assert "expected one of" in drifted.stdout

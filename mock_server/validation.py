@@ -99,7 +99,7 @@ def _expected_types(types: Any) -> str:
 
 def _describe(error: Any) -> tuple[str, str, str]:
     """(rule, expected, actual) for one jsonschema error, unwrapping nullable anyOf/oneOf."""
-    rule, value, schema = error.validator, error.instance, error.schema
+    rule, value = error.validator, error.instance
     if rule in ("anyOf", "oneOf") and error.context:
         branches = [
             e for e in error.context if not (e.validator == "type" and e.validator_value == "null")
@@ -127,7 +127,6 @@ def _describe(error: Any) -> tuple[str, str, str]:
         return rule, f"{bound} {error.validator_value} entries", f"{len(value)} entries"
     if rule == "type":
         return rule, _expected_types(error.validator_value), f"{_json_type(value)} {_show(value)}"
-    del schema
     return str(rule), str(error.validator_value), _show(value)
 
 

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from openapi_core import OpenAPI
 
 __all__ = ["Contract", "default_spec_path"]
 
@@ -47,7 +46,10 @@ class Contract:
         return cls(path=spec_path, document=document)
 
     @cached_property
-    def openapi(self) -> OpenAPI:
+    def openapi(self) -> Any:
+        """openapi-core's view of the spec, built on first use (it costs about a second)."""
+        from openapi_core import OpenAPI
+
         return OpenAPI.from_dict(self.document, base_uri=self.path.resolve().as_uri())
 
     @property

@@ -1,32 +1,28 @@
 """openapi-core on the mock's own requests and responses, with its errors turned into
-violations that name the field, the rule, the expected and the actual value."""
+violations that name the field, the rule, the expected and the actual value.
+
+A message the compiled fast path (`fastpath.py`) passes is not shown to openapi-core: that
+is what keeps a request in microseconds. Every other message goes to openapi-core, which is
+loaded on first use, so that a mock that only ever sees good traffic starts without it."""
 
 from __future__ import annotations
 
+import functools
 import json
+import logging
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from flask import Request, Response
-from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
-from openapi_core.templating.media_types.exceptions import MediaTypeNotFound
-from openapi_core.templating.paths.exceptions import PathError
-from openapi_core.validation.request.exceptions import (
-    InvalidParameter,
-    InvalidRequestBody,
-    MissingRequestBodyError,
-    MissingRequiredParameter,
-    ParameterValidationError,
-    RequestBodyValidationError,
-    SecurityValidationError,
-)
-from openapi_schema_validator import OAS31Validator, oas31_format_checker
 from werkzeug.exceptions import HTTPException
 
+from .fastpath import UNPARSED, FastPath, Outcome
 from .spec import Contract
 
 __all__ = ["RequestVerdict", "Validator", "Violation"]
+
+log = logging.getLogger("creatify_mock")
 
 _EXAMPLE_UUID = "3c90c3cc-0d44-4b50-8888-8dd25736052a"
 _FORMATS = {
@@ -214,43 +210,60 @@ def _join(root: str | None, parts: list[str]) -> str:
     return ".".join(names) if names else "body"
 
 
-class _CanonicalRequest(WerkzeugOpenAPIRequest):
-    """Presents the request as sent to the production server, whatever host the mock has."""
+def _canonical_request(request: Request, host_url: str) -> Any:
+    return _adapter_class()(request, host_url)
 
-    def __init__(self, request: Request, host_url: str) -> None:
-        super().__init__(request)
-        self._host_url = host_url
 
-    @property
-    def host_url(self) -> str:
-        return self._host_url
+@functools.cache
+def _adapter_class() -> type:
+    from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest
 
-    @property
-    def method(self) -> str:
-        # HEAD is GET without the body, as Werkzeug and DRF both serve it.
-        method = self.request.method.lower()
-        return "get" if method == "head" else method
+    class _CanonicalRequest(WerkzeugOpenAPIRequest):
+        """Presents the request as sent to the production server, whatever the mock's host."""
 
-    @property
-    def body(self) -> bytes | None:
-        try:
-            return self.request.get_data(cache=True)
-        except HTTPException:  # a body refused as too large is no body to validate
-            return None
+        def __init__(self, request: Request, host_url: str) -> None:
+            super().__init__(request)
+            self._host_url = host_url
+
+        @property
+        def host_url(self) -> str:
+            return self._host_url
+
+        @property
+        def method(self) -> str:
+            # HEAD is GET without the body, as Werkzeug and DRF both serve it.
+            method = self.request.method.lower()
+            return "get" if method == "head" else method
+
+        @property
+        def body(self) -> bytes | None:
+            try:
+                return self.request.get_data(cache=True)
+            except HTTPException:  # a body refused as too large is no body to validate
+                return None
+
+    return _CanonicalRequest
 
 
 class Validator:
-    """Checks requests and responses against the contract through openapi-core."""
+    """Checks requests and responses against the contract: the fast path first, openapi-core
+    for every message the fast path does not pass (and for all of them with `fast=False`)."""
 
-    def __init__(self, contract: Contract) -> None:
+    def __init__(self, contract: Contract, *, fast: bool = True) -> None:
         self.contract = contract
-        self.openapi = contract.openapi
+        self.fast = FastPath(contract.document) if fast else None
         self._schema_validators: dict[str, Any] = {}
+
+    @property
+    def openapi(self) -> Any:
+        return self.contract.openapi
 
     def schema_violations(self, schema_name: str, instance: Any) -> list[Violation]:
         """Check a value against one of the spec's component schemas (a record, a body)."""
         validator = self._schema_validators.get(schema_name)
         if validator is None:
+            from openapi_schema_validator import OAS31Validator, oas31_format_checker
+
             root = {
                 "$ref": f"#/components/schemas/{schema_name}",
                 "components": self.contract.document["components"],
@@ -259,9 +272,55 @@ class Validator:
             self._schema_validators[schema_name] = validator
         return _schema_violations(validator.iter_errors(instance), "body", None, schema_name)
 
-    def check_request(self, request: Request, operation_id: str) -> RequestVerdict:
+    def check_request(
+        self, request: Request, operation_id: str, parsed: Any = UNPARSED
+    ) -> RequestVerdict:
+        """Judge a request; `parsed` is its JSON body when the caller has parsed it already."""
+        if self.fast is not None:
+            fast = self.fast.check_request(
+                operation_id,
+                path_args=request.view_args or {},
+                query=request.args,
+                headers=request.headers,
+                content_type=request.content_type,
+                body=_raw_body(request),
+                parsed=parsed,
+            )
+            if fast.outcome is Outcome.VALID:
+                return RequestVerdict(
+                    body=fast.body if isinstance(fast.body, dict) else None,
+                    path=fast.path,
+                    query=fast.query,
+                )
+        verdict = self.core_check_request(request, operation_id)
+        if self.fast is not None and fast.outcome is Outcome.INVALID and not verdict.violations:
+            log.warning(
+                "fast path refused %s %s (%s) but openapi-core passed it; openapi-core wins",
+                request.method,
+                request.path,
+                fast.reason,
+            )
+        return verdict
+
+    def core_check_request(self, request: Request, operation_id: str) -> RequestVerdict:
+        """openapi-core's verdict alone, with its violations."""
         verdict = RequestVerdict()
-        adapter = _CanonicalRequest(request, self.contract.server_url)
+        malformed = _malformed_media_parameter(request.content_type)
+        if malformed is not None and _raw_body(request):
+            # openapi-core would raise ValueError on it; the client deserves a 415 instead.
+            verdict.violations.append(
+                Violation(
+                    "header",
+                    "Content-Type",
+                    "media-type",
+                    "application/json, with parameters as name=value",
+                    _show(request.content_type),
+                    f"Malformed media type parameter {malformed!r} in Content-Type "
+                    f"{request.content_type!r}; send Content-Type: application/json.",
+                )
+            )
+            return verdict
+        adapter = _canonical_request(request, self.contract.server_url)
         result = self.openapi.unmarshal_request(adapter)
         for error in result.errors:
             verdict.violations.extend(self._request_violations(error, operation_id))
@@ -272,6 +331,18 @@ class Validator:
         return verdict
 
     def _request_violations(self, error: Exception, operation_id: str) -> list[Violation]:
+        from openapi_core.templating.media_types.exceptions import MediaTypeNotFound
+        from openapi_core.templating.paths.exceptions import PathError
+        from openapi_core.validation.request.exceptions import (
+            InvalidParameter,
+            InvalidRequestBody,
+            MissingRequestBodyError,
+            MissingRequiredParameter,
+            ParameterValidationError,
+            RequestBodyValidationError,
+            SecurityValidationError,
+        )
+
         cause = error.__cause__
         if isinstance(error, InvalidRequestBody):
             return _schema_violations(
@@ -342,7 +413,23 @@ class Validator:
         return [Violation("request", "request", type(error).__name__, "", "", str(error))]
 
     def check_response(self, request: Request, response: Response) -> list[Violation]:
-        adapter = _CanonicalRequest(request, self.contract.server_url)
+        if self.fast is not None and request.endpoint is not None:
+            outcome = self.fast.check_response(
+                str(request.endpoint),
+                status=response.status_code,
+                content_type=response.content_type,
+                headers=response.headers,
+                body=response.get_data(),
+            )
+            if outcome is Outcome.VALID:
+                return []
+        return self.core_check_response(request, response)
+
+    def core_check_response(self, request: Request, response: Response) -> list[Violation]:
+        """openapi-core's verdict alone, as violations."""
+        from openapi_core.contrib.werkzeug import WerkzeugOpenAPIResponse
+
+        adapter = _canonical_request(request, self.contract.server_url)
         found: list[Violation] = []
         for error in self.openapi.iter_response_errors(adapter, WerkzeugOpenAPIResponse(response)):
             schema_errors = getattr(error.__cause__, "schema_errors", None)
@@ -360,3 +447,17 @@ class Validator:
                     )
                 )
         return found
+
+
+def _malformed_media_parameter(content_type: str | None) -> str | None:
+    for parameter in (content_type or "").split(";")[1:]:
+        if parameter.count("=") != 1:
+            return parameter.strip()
+    return None
+
+
+def _raw_body(request: Request) -> bytes:
+    try:
+        return request.get_data(cache=True)
+    except HTTPException:  # refused as too large: openapi-core sees no body either
+        return b""

@@ -81,6 +81,16 @@ def test_a_body_that_is_not_json_is_415(api: Api) -> None:
     assert "application/x-www-form-urlencoded" in response.get_json()["detail"]
 
 
+def test_a_malformed_media_type_parameter_is_415_not_500(api: Api) -> None:
+    # openapi-core raises ValueError on a parameter without "=".
+    response = api.client.post(
+        BASE + "gen_image/", data='{"product_url": "https://example.com/a.png"}',
+        content_type="application/json; utf-8", headers=api.headers,
+    )  # fmt: skip
+    assert response.status_code == 415
+    assert "'utf-8'" in response.get_json()["detail"]
+
+
 def test_json_with_a_charset_is_accepted(api: Api) -> None:
     response = api.client.post(
         BASE + "gen_image/", data='{"product_url": "https://example.com/a.png"}',

@@ -1,0 +1,407 @@
+"""Validators compiled once per operation from the spec, so that a message that keeps the
+contract costs microseconds.
+
+openapi-core stays the validator of record. The fast path answers VALID only where it is
+sure openapi-core would pass the message too, and it unmarshals the values as openapi-core
+does (`format: uuid` strings become `UUID`s). Every other message is INVALID or UNDECIDED,
+and openapi-core then decides it and names what is wrong. Formats are checked by the very
+functions openapi-core uses (openapi-schema-validator's OAS 3.1 format checker), cached per
+value, so that the two cannot disagree on what a UUID or a URI is. A spec construct the fast
+path does not know (a cookie parameter, an integer query parameter, an OAuth scheme) makes
+its operation UNDECIDED rather than guessed at; tests/test_fastpath.py holds both to the same
+verdict on Hypothesis-generated messages.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+from uuid import UUID
+
+import jsonschema_rs
+
+__all__ = ["UNPARSED", "FastPath", "FastRequest", "Outcome"]
+
+_DIGITS = re.compile(r"[0-9]{1,18}")
+UNPARSED: Any = object()  # no parsed body given: parse it here
+_NUMERIC_FORMATS = frozenset({"int32", "int64", "float", "double"})
+
+
+class Outcome(Enum):
+    VALID = "valid"
+    INVALID = "invalid"
+    UNDECIDED = "undecided"
+
+
+@dataclass(frozen=True)
+class FastRequest:
+    """The fast path's verdict on a request; values are set only when VALID."""
+
+    outcome: Outcome
+    reason: str = ""
+    path: dict[str, Any] = field(default_factory=dict)
+    query: dict[str, Any] = field(default_factory=dict)
+    body: Any = None
+
+
+class _NotCompilable(Exception):
+    """The spec uses something the fast path does not model; openapi-core decides alone."""
+
+
+def _format_checks() -> dict[str, Callable[[str], bool]]:
+    # openapi-core's own format functions, so that both validators mean the same by a format.
+    from openapi_schema_validator import oas31_format_checker
+
+    checks: dict[str, Callable[[str], bool]] = {}
+    for name, (func, raises) in oas31_format_checker.checkers.items():
+
+        def check(value: str, func: Any = func, raises: Any = raises or ()) -> bool:
+            try:
+                return bool(func(value))
+            except raises:
+                return False
+
+        checks[name] = functools.lru_cache(maxsize=4096)(check)
+    return checks
+
+
+@dataclass(frozen=True)
+class _Param:
+    name: str
+    required: bool
+    array: bool  # a form-style, explode: false array of strings, split on ","
+    uuid: bool  # values (or array items) are unmarshalled to UUID
+    validator: Any
+
+
+@dataclass(frozen=True)
+class _Header:
+    name: str
+    required: bool
+    integer: bool
+    validator: Any
+
+
+@dataclass(frozen=True)
+class _Response:
+    media: dict[str, Any]  # media type -> compiled body validator (None: no schema)
+    headers: tuple[_Header, ...]
+
+
+@dataclass(frozen=True)
+class _Operation:
+    path_params: tuple[_Param, ...]
+    query_params: tuple[_Param, ...]
+    security: tuple[tuple[str, ...], ...]  # header names, any one group suffices
+    has_body: bool
+    body_required: bool
+    body_media: dict[str, Any]
+    body_uuid_fields: frozenset[str]
+    responses: dict[str, _Response]
+
+
+class FastPath:
+    """Per-operation validators compiled from an OpenAPI 3.1 document."""
+
+    def __init__(self, document: Mapping[str, Any]) -> None:
+        self._document = document
+        self._components = document.get("components", {})
+        self._formats = _format_checks()
+        self._operations: dict[str, _Operation] = {}
+        self.not_compiled: dict[str, str] = {}  # operationId -> why openapi-core decides alone
+        for item in document.get("paths", {}).values():
+            item = self._deref(item)
+            shared = item.get("parameters", [])
+            for operation in item.values():
+                if not isinstance(operation, dict) or "operationId" not in operation:
+                    continue
+                operation_id = operation["operationId"]
+                try:
+                    self._operations[operation_id] = self._compile(operation, shared)
+                except _NotCompilable as exc:
+                    self.not_compiled[operation_id] = str(exc)
+
+    # -- compiling -------------------------------------------------------------------------
+
+    def _deref(self, node: Any) -> Any:
+        seen = 0
+        while isinstance(node, dict) and "$ref" in node:
+            ref = str(node["$ref"])
+            if not ref.startswith("#/") or seen > 16:
+                raise _NotCompilable(f"reference {ref!r} is not a local one")
+            target: Any = self._document
+            for part in ref[2:].split("/"):
+                target = target[part.replace("~1", "/").replace("~0", "~")]
+            node, seen = target, seen + 1
+        return node
+
+    def _validator(self, schema: Any) -> Any:
+        root = {"allOf": [schema], "components": self._components}
+        numeric = _NUMERIC_FORMATS.intersection(_formats_in(root))
+        if numeric:
+            # jsonschema-rs applies formats to strings only; openapi-core to numbers too.
+            raise _NotCompilable(f"numeric formats {sorted(numeric)}")
+        return jsonschema_rs.Draft202012Validator(
+            root, formats=self._formats, validate_formats=True
+        )
+
+    def _compile(self, operation: dict[str, Any], shared: list[Any]) -> _Operation:
+        params: dict[tuple[str, str], dict[str, Any]] = {}
+        for raw in [*shared, *operation.get("parameters", [])]:
+            param = self._deref(raw)
+            params[(param["name"], param["in"])] = param  # the operation's own win
+        path_params, query_params = [], []
+        for (name, location), param in params.items():
+            if location == "path":
+                path_params.append(self._param(param, array_ok=False))
+            elif location == "query":
+                query_params.append(self._param(param, array_ok=True))
+            else:
+                raise _NotCompilable(f"{location} parameter {name!r}")
+        body = self._deref(operation.get("requestBody", {}))
+        responses = {
+            str(code): self._response(self._deref(response))
+            for code, response in operation.get("responses", {}).items()
+        }
+        return _Operation(
+            path_params=tuple(path_params),
+            query_params=tuple(query_params),
+            security=self._security(operation.get("security", self._document.get("security"))),
+            has_body=bool(body),
+            body_required=bool(body.get("required", False)),
+            body_media={
+                media: self._validator(content["schema"]) if "schema" in content else None
+                for media, content in body.get("content", {}).items()
+            },
+            body_uuid_fields=self._uuid_fields(body),
+            responses=responses,
+        )
+
+    def _param(self, param: dict[str, Any], *, array_ok: bool) -> _Param:
+        schema = self._deref(param.get("schema", {}))
+        if "content" in param or param.get("allowEmptyValue") or param.get("allowReserved"):
+            raise _NotCompilable(f"parameter {param['name']!r} uses content/allowEmpty/Reserved")
+        kind = schema.get("type")
+        if kind == "string":
+            return _Param(
+                param["name"],
+                bool(param.get("required", False)),
+                False,
+                schema.get("format") == "uuid",
+                self._validator(schema),
+            )
+        style = param.get("style", "form")
+        items = self._deref(schema.get("items", {}))
+        if (
+            array_ok
+            and kind == "array"
+            and style == "form"
+            and param.get("explode") is False
+            and items.get("type") == "string"
+        ):
+            return _Param(
+                param["name"],
+                bool(param.get("required", False)),
+                True,
+                items.get("format") == "uuid",
+                self._validator(schema),
+            )
+        raise _NotCompilable(f"parameter {param['name']!r} of type {kind!r} style {style!r}")
+
+    def _security(self, requirements: Any) -> tuple[tuple[str, ...], ...]:
+        schemes = self._components.get("securitySchemes", {})
+        groups = []
+        for requirement in requirements or [{}]:
+            names = []
+            for scheme_name in requirement:
+                scheme = self._deref(schemes[scheme_name])
+                if scheme.get("type") != "apiKey" or scheme.get("in") != "header":
+                    raise _NotCompilable(f"security scheme {scheme_name!r}")
+                names.append(str(scheme["name"]))
+            groups.append(tuple(names))
+        return tuple(groups)
+
+    def _uuid_fields(self, body: dict[str, Any]) -> frozenset[str]:
+        # openapi-core unmarshals `format: uuid` to UUID; the mock's bodies are flat objects.
+        schema = self._deref(body.get("content", {}).get("application/json", {}).get("schema", {}))
+        found = set()
+        for name, prop in schema.get("properties", {}).items():
+            prop = self._deref(prop)
+            if isinstance(prop, dict) and prop.get("format") == "uuid":
+                found.add(name)
+            elif isinstance(prop, dict) and any(
+                isinstance(b, dict) and self._deref(b).get("format") == "uuid"
+                for b in prop.get("anyOf", []) + prop.get("oneOf", [])
+            ):
+                raise _NotCompilable(f"body field {name!r}: uuid inside anyOf/oneOf")
+        return frozenset(found)
+
+    def _response(self, response: dict[str, Any]) -> _Response:
+        headers = []
+        for name, raw in response.get("headers", {}).items():
+            header = self._deref(raw)
+            schema = self._deref(header.get("schema", {}))
+            if schema.get("type") not in ("integer", "string"):
+                raise _NotCompilable(f"response header {name!r} of type {schema.get('type')!r}")
+            headers.append(
+                _Header(
+                    name,
+                    bool(header.get("required", False)),
+                    schema.get("type") == "integer",
+                    self._validator(schema),
+                )
+            )
+        return _Response(
+            media={
+                media: self._validator(content["schema"]) if "schema" in content else None
+                for media, content in response.get("content", {}).items()
+            },
+            headers=tuple(headers),
+        )
+
+    # -- checking --------------------------------------------------------------------------
+
+    def check_request(
+        self,
+        operation_id: str,
+        *,
+        path_args: Mapping[str, str],
+        query: Any,
+        headers: Mapping[str, str],
+        content_type: str | None,
+        body: bytes,
+        parsed: Any = UNPARSED,
+    ) -> FastRequest:
+        """Judge a request. `query` is a MultiDict (its `get` returns the first value);
+        `parsed` is the body already parsed as JSON, when the caller has done so."""
+        operation = self._operations.get(operation_id)
+        if operation is None:
+            return FastRequest(Outcome.UNDECIDED, self.not_compiled.get(operation_id, "unknown"))
+        if not any(all(name in headers for name in group) for group in operation.security):
+            return FastRequest(Outcome.INVALID, "security")
+        path: dict[str, Any] = {}
+        for param in operation.path_params:
+            value = path_args.get(param.name)
+            if value is None or not _valid(param.validator, value):
+                return FastRequest(Outcome.INVALID, f"path {param.name}")
+            path[param.name] = UUID(value) if param.uuid else value
+        values: dict[str, Any] = {}
+        for param in operation.query_params:
+            raw = query.get(param.name)
+            if raw is None:
+                if param.required:
+                    return FastRequest(Outcome.INVALID, f"query {param.name} missing")
+                continue
+            value = raw.split(",") if param.array else raw
+            if not _valid(param.validator, value):
+                return FastRequest(Outcome.INVALID, f"query {param.name}")
+            if param.uuid:
+                value = [UUID(v) for v in value] if param.array else UUID(value)
+            values[param.name] = value
+        if not operation.has_body:
+            return FastRequest(Outcome.VALID, path=path, query=values)
+        if not body:
+            if operation.body_required:
+                return FastRequest(Outcome.INVALID, "body missing")
+            return FastRequest(Outcome.VALID, path=path, query=values)
+        media = _plain_media_type(content_type)
+        if media is None or media not in operation.body_media:
+            return FastRequest(Outcome.UNDECIDED, f"content type {content_type!r}")
+        validator = operation.body_media[media]
+        if parsed is UNPARSED:
+            try:
+                parsed = json.loads(body)
+            except ValueError:
+                return FastRequest(Outcome.UNDECIDED, "body is not JSON")
+        if validator is not None:
+            verdict = _verdict(validator, parsed)
+            if verdict is not Outcome.VALID:
+                return FastRequest(verdict, "body")
+        if operation.body_uuid_fields and isinstance(parsed, dict):
+            parsed = dict(parsed)
+            for name in operation.body_uuid_fields:
+                if isinstance(parsed.get(name), str):
+                    parsed[name] = UUID(parsed[name])
+        return FastRequest(Outcome.VALID, path=path, query=values, body=parsed)
+
+    def check_response(
+        self,
+        operation_id: str,
+        *,
+        status: int,
+        content_type: str | None,
+        headers: Mapping[str, str],
+        body: bytes,
+    ) -> Outcome:
+        operation = self._operations.get(operation_id)
+        if operation is None:
+            return Outcome.UNDECIDED
+        response = operation.responses.get(str(status))
+        if response is None:
+            # openapi-core also tries "4XX" and "default"; the mock's spec names every code.
+            return Outcome.UNDECIDED
+        for header in response.headers:
+            value = headers.get(header.name)
+            if value is None:
+                if header.required:
+                    return Outcome.INVALID
+                continue
+            if header.integer:
+                if not _DIGITS.fullmatch(value):
+                    return Outcome.UNDECIDED
+                candidate: Any = int(value)
+            else:
+                candidate = value
+            if not _valid(header.validator, candidate):
+                return Outcome.INVALID
+        if not response.media:
+            return Outcome.VALID
+        media = _plain_media_type(content_type)
+        if media is None or media not in response.media:
+            return Outcome.UNDECIDED
+        validator = response.media[media]
+        if validator is None:
+            return Outcome.VALID
+        try:
+            parsed = json.loads(body)
+        except ValueError:
+            return Outcome.UNDECIDED
+        return _verdict(validator, parsed)
+
+
+def _formats_in(node: Any) -> set[str]:
+    if isinstance(node, dict):
+        found = {node["format"]} if isinstance(node.get("format"), str) else set()
+        for value in node.values():
+            found |= _formats_in(value)
+        return found
+    if isinstance(node, list):
+        return set().union(*(_formats_in(v) for v in node)) if node else set()
+    return set()
+
+
+def _plain_media_type(content_type: str | None) -> str | None:
+    """The media type when it is plain or carries only `charset=utf-8`, else None."""
+    if not content_type:
+        return None
+    media, _, params = content_type.partition(";")
+    if params and params.strip().lower().replace(" ", "") not in ("charset=utf-8",):
+        return None
+    return media.strip().lower()
+
+
+def _valid(validator: Any, value: Any) -> bool:
+    return _verdict(validator, value) is Outcome.VALID
+
+
+def _verdict(validator: Any, value: Any) -> Outcome:
+    try:
+        return Outcome.VALID if validator.is_valid(value) else Outcome.INVALID
+    except (ValueError, TypeError, OverflowError, RecursionError):
+        # NaN, an int beyond 64 bits, deep nesting: values JSON Schema in Rust cannot hold.
+        return Outcome.UNDECIDED

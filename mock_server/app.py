@@ -5,9 +5,9 @@ from __future__ import annotations
 import difflib
 import json
 import logging
-import time
+from typing import Any
 
-from flask import Flask, Response, g, jsonify, request
+from flask import Flask, Request, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import RequestRedirect
 
@@ -16,6 +16,7 @@ from .auth import HEADERS, Authenticator
 from .clock import Clock, ManualClock, SystemClock
 from .config import MockConfig
 from .errors import ApiError, FieldErrors, WrongState
+from .fastpath import UNPARSED
 from .journal import Journal
 from .outcomes import OutcomePolicy
 from .spec import Contract
@@ -96,49 +97,55 @@ def _clock_moved(state: MockState, now: float) -> None:
 
 
 def _before() -> Response | None:
-    g.started = time.perf_counter()
-    g.violations = []
-    g.account = None
-    g.record_id = None
-    g.record_status = None
-    if isinstance(request.routing_exception, RequestRedirect):
+    # One lookup each of the request and g proxies: this runs on every request, and each
+    # proxied attribute access costs about a microsecond.
+    req = request._get_current_object()  # type: ignore[attr-defined]
+    ctx = g._get_current_object()  # type: ignore[attr-defined]
+    ctx.violations = []
+    ctx.account = None
+    ctx.record_id = None
+    ctx.record_status = None
+    routing_exception = req.routing_exception
+    if isinstance(routing_exception, RequestRedirect):
         # Werkzeug would redirect to the slashed path; the contract has no such path, and
         # a 404 that names the fix teaches more than a redirect that hides the mistake.
         raise NotFound()
-    if request.path.startswith(ADMIN_PREFIX) or request.routing_exception is not None:
+    if routing_exception is not None or req.path.startswith(ADMIN_PREFIX):
         return None
-    state = state_of()
-    allowed = _allowed_methods(state)
-    if request.method == "OPTIONS":
+    state: MockState = current_app.extensions[EXTENSION]
+    allowed = _allowed_methods(state, req.path)
+    if req.method == "OPTIONS":
         return Response(status=200, headers={"Allow": ", ".join(allowed)})
-    if request.method not in allowed:
+    if req.method not in allowed:
         # GET /api/product_to_videos/gen_image/ would otherwise reach the {id}/ route;
         # DRF's router tries the literal action path first and answers 405.
         raise MethodNotAllowed(valid_methods=allowed)
-    fault = state.faults.take(str(request.endpoint))
+    operation = str(req.endpoint)
+    fault = state.faults.take(operation)
     if fault is not None:
         raise fault.error()  # before auth and validation: nothing is processed
-    _authenticate(state)
-    _check_json()
-    verdict = state.validator.check_request(request, str(request.endpoint))
-    g.violations = verdict.violations
+    _authenticate(state, req, ctx)
+    parsed = _parse_json(req, ctx)
+    verdict = state.validator.check_request(req, operation, parsed)
+    ctx.violations = verdict.violations
     if verdict.violations:
         raise _refusal(verdict.violations)
-    g.verdict = verdict
+    ctx.verdict = verdict
     return None
 
 
-def _allowed_methods(state: MockState) -> list[str]:
-    documented = state.contract.methods_for(request.path)
+def _allowed_methods(state: MockState, path: str) -> list[str]:
+    documented = state.contract.methods_for(path)
     extra = ["HEAD"] if "GET" in documented else []
     return [*documented, *extra, "OPTIONS"]
 
 
-def _authenticate(state: MockState) -> None:
+def _authenticate(state: MockState, req: Request, ctx: Any) -> None:
+    headers = req.headers
     for name in HEADERS:
-        value = request.headers.get(name)
+        value = headers.get(name)
         if value is None or not value.strip():
-            g.violations = [
+            ctx.violations = [
                 Violation(
                     "header",
                     name,
@@ -150,17 +157,19 @@ def _authenticate(state: MockState) -> None:
                 )
             ]
             break
-    g.account = state.authenticator.account(request.headers, state.variants.auth_failure_status)
+    ctx.account = state.authenticator.account(headers, state.variants.auth_failure_status)
 
 
-def _check_json() -> None:
-    raw = request.get_data(cache=True)
-    if not raw or not (request.mimetype or "").endswith("json"):
-        return
+def _parse_json(req: Request, ctx: Any) -> Any:
+    """The body parsed as JSON when it claims to be JSON (UNPARSED otherwise); 400 if it
+    does not parse."""
+    raw = req.get_data(cache=True)
+    if not raw or not (req.mimetype or "").endswith("json"):
+        return UNPARSED
     try:
-        json.loads(raw)
+        return json.loads(raw)
     except ValueError as exc:
-        g.violations = [
+        ctx.violations = [
             Violation("body", "body", "json", "a JSON document", "malformed JSON", str(exc))
         ]
         raise ApiError(400, f"JSON parse error - {exc}") from None
@@ -183,20 +192,23 @@ def _refusal(violations: list[Violation]) -> ApiError:
 
 
 def _after(response: Response) -> Response:
-    if request.path.startswith(ADMIN_PREFIX):
+    req = request._get_current_object()  # type: ignore[attr-defined]
+    if req.path.startswith(ADMIN_PREFIX):
         return response
-    state = state_of()
-    operation = request.endpoint if request.endpoint in state.contract.operations else None
-    if request.method == "OPTIONS":
+    ctx = g._get_current_object()  # type: ignore[attr-defined]
+    state: MockState = current_app.extensions[EXTENSION]
+    method = req.method
+    operation = req.endpoint if req.endpoint in state.contract.operations else None
+    if method == "OPTIONS":
         operation = None
     response_violations: list[Violation] = []
-    if operation is not None and request.method != "HEAD":
-        response_violations = state.validator.check_response(request, response)
+    if operation is not None and method != "HEAD":
+        response_violations = state.validator.check_response(req, response)
         if response_violations:
             log.error(
                 "creatify-mock broke its own contract on %s %s: %s",
-                request.method,
-                request.path,
+                method,
+                req.path,
                 "; ".join(str(v) for v in response_violations),
             )
             if state.config.strict:
@@ -207,38 +219,40 @@ def _after(response: Response) -> Response:
                         "(a bug in the mock): " + "; ".join(str(v) for v in response_violations)
                     },
                 )
-    entry = state.journal.add(
+    headers = req.headers
+    violations = tuple(getattr(ctx, "violations", ()))
+    state.journal.add(
         at=state.clock.now(),
-        method=request.method,
-        path=request.path,
-        query=request.query_string.decode("latin-1"),
+        method=method,
+        path=req.path,
+        query=req.query_string.decode("latin-1"),
         operation=operation,
-        account=g.get("account"),
+        account=getattr(ctx, "account", None),
         status=response.status_code,
-        violations=tuple(g.get("violations", ())),
+        violations=violations,
         response_violations=tuple(response_violations),
-        record_id=g.get("record_id"),
-        record_status=g.get("record_status"),
+        record_id=getattr(ctx, "record_id", None),
+        record_status=getattr(ctx, "record_status", None),
         request_headers=tuple(
-            (name, value) for name in JOURNALED_HEADERS if (value := request.headers.get(name))
+            (name, value) for name in JOURNALED_HEADERS if (value := headers.get(name))
         ),
-        request_body=_body_text(),
+        request_body=_body_text(req),
     )
-    first = f": {entry.violations[0]}" if entry.violations else ""
-    log.info(
-        "%s %s %s %s%s",
-        request.method,
-        request.full_path.rstrip("?"),
-        response.status_code,
-        entry.verdict,
-        first,
-    )
+    if log.isEnabledFor(logging.INFO):
+        log.info(
+            "%s %s %s %s%s",
+            method,
+            req.full_path.rstrip("?"),
+            response.status_code,
+            "invalid" if violations else "valid",
+            f": {violations[0]}" if violations else "",
+        )
     return response
 
 
-def _body_text() -> str:
+def _body_text(req: Request) -> str:
     try:
-        raw = request.get_data(cache=True)
+        raw = req.get_data(cache=True)
     except HTTPException:  # refused as too large: keep the journal small too
         return ""
     return raw[:4096].decode("utf-8", "replace")
@@ -280,7 +294,7 @@ def _http_error(error: HTTPException) -> Response:
         ]
     elif status == 405:
         detail = f'Method "{request.method}" not allowed.'
-        headers["Allow"] = ", ".join(_allowed_methods(state_of()))
+        headers["Allow"] = ", ".join(_allowed_methods(state_of(), request.path))
         g.violations = [
             Violation(
                 "method", "method", "method", headers.get("Allow", ""), request.method, detail

@@ -16,10 +16,7 @@ from flask import Flask
 from .app import create_app
 from .clock import ManualClock, SystemClock
 from .config import Credentials, MockConfig, Phases, Variants
-from .drift import check_path
-from .recorder import create_recorder
-from .replay import create_replay_app
-from .server import serve_forever
+from .server import serve_fast, serve_forever
 from .spec import Contract
 
 __all__ = ["main"]
@@ -48,14 +45,16 @@ def _run(
     threads: int,
     banner: Callable[[str], None],
     farewell: Callable[[], str],
+    serve: Callable[..., None] = serve_forever,
 ) -> None:
     """Serve until interrupted; a refused port becomes a one-line error, not a trace."""
     try:
-        serve_forever(app, host, port, threads, banner)
+        serve(app, host, port, threads, banner)
     except OSError as exc:
         raise click.ClickException(str(exc.strerror or exc)) from exc
     except KeyboardInterrupt:
-        click.echo(farewell())
+        pass
+    click.echo(farewell())
 
 
 @click.group()
@@ -165,7 +164,14 @@ def main() -> None:
     envvar="CREATIFY_MOCK_ADMIN_TOKEN",
     help="Token for /__mock__/ (required, and generated if absent, beyond loopback).",
 )
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
+@click.option(
+    "--threads",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Python threads running requests. They share one GIL, so 1 is fastest "
+    "(benchmarks/RESULTS.md); requests never wait on webhooks, which have their own.",
+)
 @click.option("--quiet", is_flag=True, help="No per-request log lines.")
 @click.option(
     "--replay",
@@ -226,6 +232,8 @@ def serve(
     contract = Contract.load(spec_path)
     clock = ManualClock() if manual_clock else SystemClock()
     if replay_dir is not None:
+        from .replay import create_replay_app
+
         try:
             app = create_replay_app(replay_dir)
         except (FileNotFoundError, ValueError) as exc:
@@ -262,7 +270,7 @@ def serve(
         click.echo("\n".join(lines), nl=True)
         sys.stdout.flush()
 
-    _run(app, host, port, threads, banner, lambda: "creatify-mock: stopped")
+    _run(app, host, port, threads, banner, lambda: "creatify-mock: stopped", serve_fast)
 
 
 @main.command()
@@ -289,6 +297,8 @@ def serve(
 def record(upstream: str, out_dir: Path, host: str, port: int, scrub_values: tuple[str, ...],
            threads: int) -> None:  # fmt: skip
     """Record real traffic: a reverse proxy that keeps each exchange, scrubbed, as HAR."""
+    from .recorder import create_recorder
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     app = create_recorder(upstream, out_dir, scrub_values=scrub_values)
     recorder = app.extensions["creatify_recorder"]
@@ -318,6 +328,8 @@ def fixtures() -> None:
 @click.option("--show-excused", is_flag=True, help="Also list drift that a fixture explains.")
 def fixtures_check(path: Path, spec_path: str | None, show_excused: bool) -> None:
     """Check every exchange under PATH against the spec; exit 1 on unexplained drift."""
+    from .drift import check_path
+
     checked, drifts = check_path(path, Contract.load(spec_path))
     open_drifts = [d for d in drifts if not d.excused_by]
     for drift in drifts:

@@ -25,7 +25,7 @@ from uuid import UUID
 
 import jsonschema_rs
 
-__all__ = ["UNPARSED", "FastPath", "FastRequest", "Outcome"]
+__all__ = ["UNPARSED", "FastPath", "FastRequest", "Outcome", "format_checks"]
 
 _DIGITS = re.compile(r"[0-9]{1,18}")
 UNPARSED: Any = object()  # no parsed body given: parse it here
@@ -53,21 +53,63 @@ class _NotCompilable(Exception):
     """The spec uses something the fast path does not model; openapi-core decides alone."""
 
 
-def _format_checks() -> dict[str, Callable[[str], bool]]:
-    # openapi-core's own format functions, so that both validators mean the same by a format.
+def _uuid(value: str) -> bool:
+    # The hyphenated 8-4-4-4-12 form only: UUID() alone also takes braces, "urn:uuid:" and
+    # bare hex, which openapi-core's checker refuses by looking for the four hyphens.
+    try:
+        UUID(value)
+    except ValueError:
+        return False
+    return len(value) > 23 and all(value[i] == "-" for i in (8, 13, 18, 23))
+
+
+def _uri(value: str) -> bool:
+    from rfc3986_validator import validate_rfc3986
+
+    return bool(validate_rfc3986(value, rule="URI"))
+
+
+def _date_time(value: str) -> bool:
+    from rfc3339_validator import validate_rfc3339
+
+    return bool(validate_rfc3339(value.upper()))
+
+
+# The formats this spec uses, checked by the same libraries openapi-core's checker calls
+# (tests/test_fastpath.py holds them to it); any other format goes to that checker itself,
+# which costs a 0.2 s import at start.
+_NATIVE_FORMATS: dict[str, Callable[[str], bool]] = {
+    "uuid": _uuid,
+    "uri": _uri,
+    "date-time": _date_time,
+}
+
+
+def format_checks(names: set[str]) -> dict[str, Callable[[str], bool]]:
+    """A cached check per format name in `names`."""
+    checks: dict[str, Callable[[str], bool]] = {}
+    for name in sorted(names):
+        check = _NATIVE_FORMATS.get(name) or _openapi_core_check(name)
+        if check is not None:
+            checks[name] = functools.lru_cache(maxsize=4096)(check)
+    return checks
+
+
+def _openapi_core_check(name: str) -> Callable[[str], bool] | None:
     from openapi_schema_validator import oas31_format_checker
 
-    checks: dict[str, Callable[[str], bool]] = {}
-    for name, (func, raises) in oas31_format_checker.checkers.items():
+    if name not in oas31_format_checker.checkers:
+        return None  # an unknown format is not checked by either validator
+    func, raised = oas31_format_checker.checkers[name]
+    raises: tuple[type[Exception], ...] = raised if isinstance(raised, tuple) else (raised,)
 
-        def check(value: str, func: Any = func, raises: Any = raises or ()) -> bool:
-            try:
-                return bool(func(value))
-            except raises:
-                return False
+    def check(value: str) -> bool:
+        try:
+            return bool(func(value))
+        except raises:
+            return False
 
-        checks[name] = functools.lru_cache(maxsize=4096)(check)
-    return checks
+    return check
 
 
 @dataclass(frozen=True)
@@ -111,7 +153,7 @@ class FastPath:
     def __init__(self, document: Mapping[str, Any]) -> None:
         self._document = document
         self._components = document.get("components", {})
-        self._formats = _format_checks()
+        self._formats = format_checks(_formats_in(document))
         self._operations: dict[str, _Operation] = {}
         self.not_compiled: dict[str, str] = {}  # operationId -> why openapi-core decides alone
         for item in document.get("paths", {}).values():

@@ -1,24 +1,32 @@
-"""Serving a mock over a socket with waitress: in the foreground, or in a background thread."""
+"""Serving a mock over a socket: granian for `creatify-mock serve`, waitress for the recording
+proxy, Werkzeug's threaded server for a mock in a background thread of a test process."""
 
 from __future__ import annotations
 
+import functools
+import socket
 import threading
+import time
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # each server is imported only by the command that runs it
+    from waitress.server import BaseWSGIServer as WaitressServer
+    from werkzeug.serving import BaseWSGIServer
 
 from flask import Flask
-from waitress.server import BaseWSGIServer as WaitressServer
-from waitress.server import create_server
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from .app import close_app, create_app
 
-__all__ = ["MockServer", "bind", "serve_forever"]
+__all__ = ["MockServer", "bind", "serve_fast", "serve_forever"]
 
 
 def bind(app: Flask, host: str, port: int, threads: int) -> WaitressServer:
     """Listen on host:port (0 picks a free port); refusals name the port and the fix."""
+    from waitress.server import BaseWSGIServer as WaitressServer
+    from waitress.server import create_server
+
     try:
         server = create_server(app, host=host, port=port, threads=threads, ident="creatify-mock")
     except OSError as exc:
@@ -49,11 +57,91 @@ def serve_forever(
         close_app(app)
 
 
-class _QuietHandler(WSGIRequestHandler):
-    """The mock journals every request itself; no second log line per request."""
+def serve_fast(
+    app: Flask, host: str, port: int, threads: int, on_ready: Callable[[str], None]
+) -> None:
+    """Serve with granian until SIGINT or SIGTERM: HTTP is parsed in Rust, outside the GIL,
+    and one Python thread runs the app (`threads` more share the one GIL; see benchmarks/).
 
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        pass
+    granian runs the app in one forked worker process. The app is built here, before the
+    fork, and starts its threads (ticker, webhook senders) only on first use, so they live
+    in the worker; `on_ready` runs there once the port accepts connections.
+    """
+    from granian.constants import Interfaces
+    from granian.log import LogLevels
+    from granian.server import MPServer
+
+    port = port or _free_port(host)
+    _check_free(host, port)
+    shown = f"[{host}]" if ":" in host else host
+    url = f"http://{shown}:{port}"
+
+    def load(target: str, **_: Any) -> Flask:
+        # In the worker: announce once the socket granian binds next accepts connections.
+        threading.Thread(
+            target=_announce_when_listening, args=(host, port, url, on_ready), daemon=True
+        ).start()
+        return app
+
+    server = MPServer(
+        "creatify_mock:app",  # only a label: `load` hands granian the app itself
+        address=host,
+        port=port,
+        interface=Interfaces.WSGI,
+        workers=1,
+        blocking_threads=threads,
+        log_level=LogLevels.warning,
+        workers_kill_timeout=5,
+    )
+    server.serve(target_loader=load)
+
+
+def _free_port(host: str) -> int:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family) as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+def _check_free(host: str, port: int) -> None:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise OSError(
+                exc.errno,
+                f"cannot listen on {host}:{port} ({exc.strerror}); pick another --port, "
+                "or --port 0 for any free one",
+            ) from exc
+
+
+def _announce_when_listening(
+    host: str, port: int, url: str, on_ready: Callable[[str], None], timeout: float = 30.0
+) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection((host, port), timeout=1).close()
+        except OSError:
+            time.sleep(0.005)
+            continue
+        on_ready(url)
+        return
+
+
+@functools.cache
+def _quiet_handler() -> type:
+    from werkzeug.serving import WSGIRequestHandler
+
+    class QuietHandler(WSGIRequestHandler):
+        """The mock journals every request itself; no second log line per request."""
+
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+            pass
+
+    return QuietHandler
 
 
 class MockServer:
@@ -93,8 +181,10 @@ class MockServer:
         if self._server is not None:
             raise RuntimeError("MockServer is already running; stop() it first")
         try:
+            from werkzeug.serving import make_server
+
             self._server = make_server(
-                self.host, self.port, self.app, threaded=True, request_handler=_QuietHandler
+                self.host, self.port, self.app, threaded=True, request_handler=_quiet_handler()
             )
         except OSError as exc:
             raise OSError(

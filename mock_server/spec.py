@@ -42,7 +42,8 @@ class Contract:
     def load(cls, path: str | Path | None = None) -> Contract:
         spec_path = Path(path) if path is not None else default_spec_path()
         with spec_path.open(encoding="utf-8") as fh:
-            document = yaml.safe_load(fh)
+            # libyaml's loader when PyYAML has it: five times faster at start.
+            document = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         return cls(path=spec_path, document=document)
 
     @cached_property

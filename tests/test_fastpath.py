@@ -437,3 +437,29 @@ def test_a_spec_construct_the_fast_path_does_not_model_is_left_to_openapi_core()
         body=b"",
     )
     assert verdict.outcome is Outcome.UNDECIDED
+
+
+FORMAT_SAMPLES = st.one_of(
+    st.text(max_size=40),
+    st.uuids().map(str),
+    st.uuids().map(lambda u: str(u).upper()),
+    st.uuids().map(lambda u: u.hex),
+    st.uuids().map(lambda u: "{" + str(u) + "}"),
+    st.uuids().map(lambda u: "urn:uuid:" + str(u)),
+    st.datetimes().map(lambda d: d.isoformat()),
+    st.datetimes().map(lambda d: d.isoformat() + "Z"),
+    st.datetimes().map(lambda d: d.isoformat().lower() + "z"),
+    st.from_regex(r"\Ahttps?://[a-z0-9.\-]{0,12}(:[0-9]{1,5})?(/[ -~]{0,12})?\Z"),
+    TRICKY_STRINGS,
+)
+
+
+@settings(max_examples=400, deadline=None, database=None)
+@given(value=FORMAT_SAMPLES, name=st.sampled_from(["uuid", "uri", "date-time"]))
+def test_format_checks_mean_what_openapi_cores_do(value: str, name: str) -> None:
+    from openapi_schema_validator import oas31_format_checker
+
+    from mock_server.fastpath import format_checks
+
+    ours = format_checks({name})[name](value)
+    assert ours == oas31_format_checker.conforms(value, name), (name, value)

@@ -2,10 +2,11 @@
 
     python benchmarks/bench.py [--duration 5] [--skip-tests] [--skip-prism]
 
-Prints: validation cost per request in process; the respx path per call; start to first
-200; resident memory after the load; req/s, p50 and p99 at 1 and 16 connections (wrk) for
-the mock, a bare Flask app on the same server, and Prism when npm can install it; and the
-wall time of `make test`.
+Prints: validation cost per request in process (the fast path, and openapi-core alone); the
+respx path per call beside httpx's own floor; start to first 200; memory after the load;
+req/s, p50 and p99 at 1 and 16 connections (wrk) for the mock, a bare Flask app on the same
+server (granian) and on waitress, and Prism when npm can install it; the wall time of
+`make test`; and each goal of issue 6 beside what was measured.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -47,11 +50,45 @@ def wait_ready(url: str, started: float, timeout: float = 60.0) -> float:
     raise RuntimeError(f"{url} never answered 200")
 
 
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+def _tree(pid: int) -> list[int]:
+    """The process and its descendants (granian serves from a forked worker)."""
+    found = [pid]
+    for child in Path(f"/proc/{pid}/task").glob("*/children"):
+        for text in child.read_text().split():
+            found += _tree(int(text))
+    return found
+
+
+def memory_mb(pid: int) -> tuple[float, float]:
+    """(largest RSS of one process, PSS summed over the tree): shared pages of a forked
+    worker count once in PSS, and twice in an RSS sum."""
+    rss, pss = [], 0.0
+    for member in _tree(pid):
+        for line in Path(f"/proc/{member}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                rss.append(int(line.split()[1]) / 1024)
+        for line in Path(f"/proc/{member}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                pss += int(line.split()[1]) / 1024
+    return max(rss, default=float("nan")), pss
+
+
+def _validation_us(
+    validator: Any, request: Any, response: Any, operation: str, parsed: Any, *, core: bool
+) -> float:
+    """Median µs to check one request and its response; both must pass."""
+    samples = []
+    for _ in range(100 if core else 2000):
+        start = time.perf_counter()
+        if core:
+            found = validator.core_check_request(request, operation).violations
+            found += validator.core_check_response(request, response)
+        else:
+            found = validator.check_request(request, operation, parsed).violations
+            found += validator.check_response(request, response)
+        samples.append(time.perf_counter() - start)
+        assert not found, found
+    return statistics.median(samples) * 1e6
 
 
 def in_process() -> dict[str, float]:
@@ -59,6 +96,7 @@ def in_process() -> dict[str, float]:
 
     from contract_tests import CREATIFY_URL, CreatifyMock
     from mock_server import ManualClock, create_app
+    from mock_server.fastpath import UNPARSED
     from mock_server.state import state_of
 
     app: Flask = create_app(clock=ManualClock())
@@ -84,15 +122,12 @@ def in_process() -> dict[str, float]:
         ):
             from flask import request
 
-            samples = []
-            for _ in range(300):
-                start = time.perf_counter()
-                validator.check_request(request, f"product_to_videos_{name}")
-                validator.check_response(request, response)
-                samples.append(time.perf_counter() - start)
-        figures[f"validation µs/request ({name}, request + response)"] = (
-            statistics.median(samples) * 1e6
-        )
+            operation = f"product_to_videos_{name}"
+            parsed = json.loads(data) if data else UNPARSED
+            fast = _validation_us(validator, request, response, operation, parsed, core=False)
+            core = _validation_us(validator, request, response, operation, parsed, core=True)
+        figures[f"validation µs/request, {name} (fast path, request + response)"] = fast
+        figures[f"validation µs/request, {name} (openapi-core alone)"] = core
 
     with (
         CreatifyMock(transport="respx") as mock,
@@ -104,11 +139,23 @@ def in_process() -> dict[str, float]:
             headers={"Content-Type": "application/json"},
         ).json()
         samples = []
-        for _ in range(300):
+        for _ in range(2000):
             start = time.perf_counter()
             http.get(f"/api/product_to_videos/{record['id']}/")
             samples.append(time.perf_counter() - start)
     figures["respx path µs/call (GET by id, in process)"] = statistics.median(samples) * 1e6
+    with httpx.Client(
+        base_url=CREATIFY_URL,
+        transport=httpx.MockTransport(lambda request: httpx.Response(200, json=record)),
+    ) as http:
+        samples = []
+        for _ in range(2000):
+            start = time.perf_counter()
+            http.get(f"/api/product_to_videos/{record['id']}/")
+            samples.append(time.perf_counter() - start)
+    figures["  floor: httpx MockTransport µs/call (same JSON, no app)"] = (
+        statistics.median(samples) * 1e6
+    )
     return figures
 
 
@@ -161,12 +208,22 @@ def wrk(url: str, connections: int, duration: int, post: bool) -> dict[str, floa
     }
 
 
-def serve(command: list[str], health: str, port: int) -> tuple[subprocess.Popen[bytes], float]:
+def serve(command: list[str], first: str, port: int) -> tuple[subprocess.Popen[bytes], float]:
+    """Start a server; return it and the seconds from start to its first 200 on `first`."""
     started = time.perf_counter()
     process = subprocess.Popen(
         command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT
     )
-    return process, wait_ready(f"http://127.0.0.1:{port}{health}", started)
+    return process, wait_ready(f"http://127.0.0.1:{port}{first}", started)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def load(
@@ -191,6 +248,54 @@ def load(
     return rows
 
 
+MOCK = "creatify-mock (granian)"
+BARE = "bare Flask (granian)"
+BARE_WAITRESS = "bare Flask (waitress)"
+PRISM = "Prism 5 (-v error)"
+
+
+def prism_command(port: int) -> list[str] | None:
+    prism = ROOT / "benchmarks" / ".prism" / "node_modules" / ".bin" / "prism"
+    if not prism.exists() and shutil.which("npm"):
+        subprocess.run(
+            ["npm", "install", "--silent", "--prefix", str(prism.parents[2]),
+             "@stoplight/prism-cli@5"],
+            check=False,
+            timeout=600,
+        )  # fmt: skip
+    if not prism.exists():
+        return None
+    return [str(prism), "mock", "-p", str(port), "-v", "error", str(ROOT / "spec/openapi.yaml")]
+
+
+def servers() -> list[tuple[str, Callable[[int], list[str] | None], str]]:
+    """(name, command for a port, path of the record to GET) for each server measured."""
+
+    def granian(port: int) -> list[str]:
+        return [str(BIN / "granian"), "--interface", "wsgi", "--host", "127.0.0.1",
+                "--port", str(port), "--workers", "1", "--blocking-threads", "1",
+                "--log-level", "warning", "benchmarks.bare_app:app"]  # fmt: skip
+
+    def mock(port: int) -> list[str]:
+        return [str(BIN / "creatify-mock"), "serve", "--port", str(port), "--quiet",
+                "--manual-clock"]  # fmt: skip
+
+    def waitress(port: int) -> list[str]:
+        return [str(BIN / "waitress-serve"), f"--port={port}", "--threads=8",
+                "benchmarks.bare_app:app"]  # fmt: skip
+
+    bare_path = "/api/product_to_videos/x/"
+    return [
+        (MOCK, mock, ""),  # "": a record made after start
+        (BARE, granian, bare_path),
+        (BARE_WAITRESS, waitress, bare_path),
+        (PRISM, prism_command, f"/api/product_to_videos/{PRISM_ID}/"),
+    ]
+
+
+PRISM_ID = "3c90c3cc-0d44-4b50-8888-8dd25736052a"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=5, help="seconds of load per wrk run")
@@ -198,117 +303,106 @@ def main() -> None:
     parser.add_argument("--skip-prism", action="store_true", help="do not try Prism")
     args = parser.parse_args()
 
-    print("# in process")
-    for label, value in in_process().items():
-        print(f"{label:<60} {value:10.1f}")
+    print("# in process (median)")
+    figures = in_process()
+    for label, value in figures.items():
+        print(f"{label:<66} {value:10.1f}")
 
     rows: list[tuple[str, str, dict | None]] = []
     starts: dict[str, float] = {}
-    memory: dict[str, float] = {}
-
-    port = free_port()
-    mock, starts["creatify-mock"] = serve(
-        [str(BIN / "creatify-mock"), "serve", "--port", str(port), "--quiet", "--manual-clock"],
-        "/__mock__/health",
-        port,
-    )
-    base = f"http://127.0.0.1:{port}"
-    record = httpx.post(
-        base + "/api/product_to_videos/gen_image/",
-        content=BODY,
-        headers={**HEADERS, "Content-Type": "application/json"},
-    ).json()
-    rows += load("creatify-mock", base, f"/api/product_to_videos/{record['id']}/", args.duration)
-    memory["creatify-mock"] = rss_mb(mock.pid)
-    mock.terminate()
-    mock.wait()
-
-    port = free_port()
-    bare, starts["bare Flask (waitress)"] = serve(
-        [str(BIN / "waitress-serve"), f"--port={port}", "--threads=8", "benchmarks.bare_app:app"],
-        "/api/product_to_videos/x/",
-        port,
-    )
-    base = f"http://127.0.0.1:{port}"
-    rows += load("bare Flask (waitress)", base, "/api/product_to_videos/x/", args.duration)
-    memory["bare Flask (waitress)"] = rss_mb(bare.pid)
-    bare.terminate()
-    bare.wait()
-
-    if not args.skip_prism:
-        prism = ROOT / "benchmarks" / ".prism" / "node_modules" / ".bin" / "prism"
-        if not prism.exists() and shutil.which("npm"):
-            subprocess.run(
-                [
-                    "npm",
-                    "install",
-                    "--silent",
-                    "--prefix",
-                    str(prism.parents[2]),
-                    "@stoplight/prism-cli@5",
-                ],
-                check=False,
-                timeout=600,
+    memory: dict[str, tuple[float, float]] = {}
+    for name, build, record_path in servers():
+        port = free_port()
+        command = None if name == PRISM and args.skip_prism else build(port)
+        if command is None:
+            print(f"\n{name}: not measured" + ("" if args.skip_prism else " (npm failed)"))
+            continue
+        first = "/api/product_to_videos/" if name in (MOCK, PRISM) else record_path
+        process, starts[name] = serve(command, first, port)
+        base = f"http://127.0.0.1:{port}"
+        if not record_path:
+            record_path = "/api/product_to_videos/{}/".format(
+                httpx.post(
+                    base + "/api/product_to_videos/gen_image/",
+                    content=BODY,
+                    headers={**HEADERS, "Content-Type": "application/json"},
+                ).json()["id"]
             )
-        if prism.exists():
-            port = free_port()
-            process, starts["Prism 5 (-v error)"] = serve(
-                [
-                    str(prism),
-                    "mock",
-                    "-p",
-                    str(port),
-                    "-v",
-                    "error",
-                    str(ROOT / "spec" / "openapi.yaml"),
-                ],
-                "/api/product_to_videos/",
-                port,
-            )
-            base = f"http://127.0.0.1:{port}"
-            rows += load(
-                "Prism 5 (-v error)",
-                base,
-                "/api/product_to_videos/3c90c3cc-0d44-4b50-8888-8dd25736052a/",
-                args.duration,
-            )
-            memory["Prism 5 (-v error)"] = rss_mb(process.pid)
-            process.terminate()
-            process.wait()
-        else:
-            print("\nPrism: not measured (npm could not install @stoplight/prism-cli)")
+        rows += load(name, base, record_path, args.duration)
+        memory[name] = memory_mb(process.pid)
+        stop(process)
 
-    print("\n# start to first 200 (s) and resident memory after the load (MB)")
+    print("\n# start to first 200 (s); memory after the load (MB)")
     for name in starts:
+        rss, pss = memory.get(name, (float("nan"), float("nan")))
         print(
-            f"{name:<28} start {starts[name]:6.2f} s   rss {memory.get(name, float('nan')):7.1f} MB"
+            f"{name:<28} start {starts[name]:6.2f} s   largest RSS {rss:7.1f} MB   "
+            f"PSS of all its processes {pss:7.1f} MB"
         )
 
-    print("\n# load (wrk, loopback, server and load generator on the same cores)")
+    rates: dict[tuple[str, str], float] = {}
+    print("\n# load (wrk, loopback, server and load generator on the same 2 cores)")
     if shutil.which("wrk") is None:
         print("wrk is not installed: `apt-get install wrk` (Debian), then run again")
     else:
-        baseline = {(n, case): m for n, case, m in rows if m}
+        rates = {(n, case): m["req/s"] for n, case, m in rows if m}
         print(
-            f"{'server':<24} {'case':<22} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} "
-            f"{'non-2xx':>8} {'vs bare':>8} {'vs Prism':>9}"
+            f"{'server':<26} {'case':<20} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} "
+            f"{'non-2xx':>7} {'/bare':>6} {'/bare w':>7} {'/Prism':>6}"
         )
         for name, case, m in rows:
             if not m:
                 continue
-            bare_rate = baseline.get(("bare Flask (waitress)", case), {}).get("req/s", float("nan"))
-            prism_rate = baseline.get(("Prism 5 (-v error)", case), {}).get("req/s", float("nan"))
-            print(
-                f"{name:<24} {case:<22} {m['req/s']:9.0f} {m['p50 ms']:8.2f} {m['p99 ms']:8.2f} "
-                f"{m['non-2xx']:8.0f} {m['req/s'] / bare_rate:8.2f} {m['req/s'] / prism_rate:9.2f}"
-            )
 
+            def ratio(baseline: str, case: str = case, m: dict = m) -> float:
+                return m["req/s"] / rates.get((baseline, case), float("nan"))
+
+            print(
+                f"{name:<26} {case:<20} {m['req/s']:7.0f} {m['p50 ms']:7.2f} {m['p99 ms']:7.2f} "
+                f"{m['non-2xx']:7.0f} {ratio(BARE):6.2f} {ratio(BARE_WAITRESS):7.2f} "
+                f"{ratio(PRISM):6.2f}"
+            )
+        print("/bare: bare Flask on granian (same server); /bare w: bare Flask on waitress")
+
+    test_seconds = None
     if not args.skip_tests:
         started = time.perf_counter()
         result = subprocess.run(["make", "test"], cwd=ROOT, capture_output=True, text=True)
-        print(
-            f"\n# make test: {time.perf_counter() - started:.0f} s wall, exit {result.returncode}"
+        test_seconds = time.perf_counter() - started
+        print(f"\n# make test: {test_seconds:.0f} s wall, exit {result.returncode}")
+
+    goals(figures, starts, memory, rates)
+
+
+def goals(
+    figures: dict[str, float],
+    starts: dict[str, float],
+    memory: dict[str, tuple[float, float]],
+    rates: dict[tuple[str, str], float],
+) -> None:
+    """Each goal of issue 6 beside what this run measured."""
+    print("\n# goals (issue 6)")
+    nan = float("nan")
+    lines = []
+    for case in ("GET /{id}/ c=1", "GET /{id}/ c=16", "POST gen_image c=1", "POST gen_image c=16"):
+        mock = rates.get((MOCK, case), nan)
+        lines.append((f">= Prism, {case}", mock / rates.get((PRISM, case), nan), 1.0, "x"))
+        lines.append(
+            (f">= 0.75x bare Flask, {case}", mock / rates.get((BARE, case), nan), 0.75, "x")
         )
+    worst = max(v for k, v in figures.items() if "fast path" in k)
+    lines.append(("validation < 50 µs/request (fast path)", 50.0 / worst, 1.0, f"{worst:.0f} µs"))
+    start = starts.get(MOCK, nan)
+    lines.append(("start to first 200 < 0.5 s", 0.5 / start, 1.0, f"{start:.2f} s"))
+    rss, pss = memory.get(MOCK, (nan, nan))
+    lines.append(("memory < 80 MB (largest RSS)", 80.0 / rss, 1.0, f"{rss:.0f} MB"))
+    lines.append(("memory < 80 MB (PSS of all processes)", 80.0 / pss, 1.0, f"{pss:.0f} MB"))
+    respx = figures.get("respx path µs/call (GET by id, in process)", nan)
+    lines.append(("respx path < 300 µs/call", 300.0 / respx, 1.0, f"{respx:.0f} µs"))
+    for label, value, bar, shown in lines:
+        measured = f"{value:.2f}x" if shown == "x" else shown
+        verdict = "met" if value >= bar else "NOT met"
+        print(f"{label:<44} {measured:>10}  {verdict}")
 
 
 if __name__ == "__main__":

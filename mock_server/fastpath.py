@@ -91,7 +91,7 @@ def format_checks(names: set[str]) -> dict[str, Callable[[str], bool]]:
     for name in sorted(names):
         check = _NATIVE_FORMATS.get(name) or _openapi_core_check(name)
         if check is not None:
-            checks[name] = functools.lru_cache(maxsize=4096)(check)
+            checks[name] = functools.lru_cache(maxsize=1024)(check)
     return checks
 
 
@@ -154,6 +154,7 @@ class FastPath:
         self._document = document
         self._components = document.get("components", {})
         self._formats = format_checks(_formats_in(document))
+        self._compiled: dict[str, Any] = {}
         self._operations: dict[str, _Operation] = {}
         self.not_compiled: dict[str, str] = {}  # operationId -> why openapi-core decides alone
         for item in document.get("paths", {}).values():
@@ -183,6 +184,13 @@ class FastPath:
         return node
 
     def _validator(self, schema: Any) -> Any:
+        # Most responses share a schema (Detail, ProductToVideo); one compiled copy each.
+        key = json.dumps(schema, sort_keys=True)
+        if key not in self._compiled:
+            self._compiled[key] = self._compile_schema(schema)
+        return self._compiled[key]
+
+    def _compile_schema(self, schema: Any) -> Any:
         root = {"allOf": [schema], "components": self._components}
         numeric = _NUMERIC_FORMATS.intersection(_formats_in(root))
         if numeric:

@@ -13,7 +13,7 @@ from .validation import Violation
 __all__ = ["Journal", "JournalEntry"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class JournalEntry:
     seq: int
     at: float

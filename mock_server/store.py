@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from .jobs import Record
 
@@ -26,11 +28,18 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 
 
 class Store:
-    """Thread-safe: one connection, one lock; every write is committed before it returns."""
+    """Thread-safe: one connection, one lock; every write is committed before it returns.
 
-    def __init__(self, path: str | Path | None = None) -> None:
+    The newest `cache_size` records are also kept parsed in memory, written through on every
+    change, so that a client polling its records costs no SQLite query. Only this process
+    writes the database, so the copy cannot go stale.
+    """
+
+    def __init__(self, path: str | Path | None = None, cache_size: int = 512) -> None:
         self.path = str(path) if path else ":memory:"
         self._lock = threading.Lock()
+        self._cache: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._cache_size = cache_size
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         if self.path != ":memory:":
             self._db.execute("PRAGMA journal_mode=WAL")
@@ -39,32 +48,49 @@ class Store:
 
     def insert(self, record: Record) -> Record:
         with self._lock:
+            state = record.to_state()
             cursor = self._db.execute(
-                "INSERT INTO records (id, account, due, data) VALUES (?, ?, ?, '{}')",
-                (record.id, record.account, record.due),
+                "INSERT INTO records (id, account, due, data) VALUES (?, ?, ?, ?)",
+                (record.id, record.account, record.due, json.dumps(state)),
             )
-            record.seq = int(cursor.lastrowid or 0)
-            self._db.execute(
-                "UPDATE records SET data = ? WHERE seq = ?",
-                (json.dumps(record.to_state()), record.seq),
-            )
+            # The row's seq is the record's: read back from its column, not from `data`.
+            record.seq = state["seq"] = int(cursor.lastrowid or 0)
+            self._remember(record.id, state)
         return record
 
     def save(self, record: Record) -> None:
         with self._lock:
+            state = record.to_state()
             self._db.execute(
                 "UPDATE records SET due = ?, data = ? WHERE id = ?",
-                (record.due, json.dumps(record.to_state()), record.id),
+                (record.due, json.dumps(state), record.id),
             )
+            self._remember(record.id, state)
 
     def get(self, record_id: str) -> Record | None:
         with self._lock:
-            row = self._db.execute("SELECT data FROM records WHERE id = ?", (record_id,)).fetchone()
-        return Record.from_state(json.loads(row[0])) if row else None
+            state = self._cache.get(record_id)
+            if state is not None:
+                self._cache.move_to_end(record_id)
+            else:
+                row = self._db.execute(
+                    "SELECT seq, data FROM records WHERE id = ?", (record_id,)
+                ).fetchone()
+                if row is None:
+                    return None
+                state = _state(row)
+                self._remember(record_id, state)
+        return Record.from_state(state)  # a fresh object: callers may change it freely
+
+    def _remember(self, record_id: str, state: dict[str, Any]) -> None:
+        self._cache[record_id] = state
+        self._cache.move_to_end(record_id)
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
 
     def list(self, account: str, ids: Iterable[str] | None = None) -> list[Record]:
         """The account's records, newest first, optionally only those in `ids`."""
-        query = "SELECT data FROM records WHERE account = ?"
+        query = "SELECT seq, data FROM records WHERE account = ?"
         args: list[str] = [account]
         if ids is not None:
             wanted = list(dict.fromkeys(ids))
@@ -74,7 +100,7 @@ class Store:
             args.extend(wanted)
         with self._lock:
             rows = self._db.execute(query + " ORDER BY seq DESC", args).fetchall()
-        return [Record.from_state(json.loads(row[0])) for row in rows]
+        return [Record.from_state(_state(row)) for row in rows]
 
     def pending(self) -> list[tuple[float, str]]:
         """(due, id) of every record with a step still to come."""
@@ -91,6 +117,7 @@ class Store:
     def clear(self) -> None:
         with self._lock:
             self._db.execute("DELETE FROM records")
+            self._cache.clear()
 
     def get_meta(self, key: str) -> str | None:
         with self._lock:
@@ -108,3 +135,9 @@ class Store:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+def _state(row: tuple[int, str]) -> dict[str, Any]:
+    state: dict[str, Any] = json.loads(row[1])
+    state["seq"] = int(row[0])
+    return state

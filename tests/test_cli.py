@@ -97,3 +97,26 @@ def test_concurrent_clients_lose_nothing() -> None:
             with mock.client(api_id=f"acct-{n}") as client:
                 listed |= {r["id"] for r in client.get(BASE).json()}
         assert listed == set(ids)
+
+
+def test_served_records_progress_and_notify_their_webhook_without_polling() -> None:
+    # `serve` forks a granian worker; the ticker and webhook threads must live in it.
+    from receiver import Receiver
+
+    with (
+        Receiver() as hooks,
+        LiveMock("--quiet", "--initializing-seconds", "0.1", "--image-seconds", "0.2") as mock,
+        mock.client() as client,
+    ):
+        created = client.post(
+            BASE + "gen_image/", json={"product_url": PRODUCT, "webhook_url": hooks.url}
+        ).json()
+        delivered = hooks.next(timeout=10)
+        assert delivered["json"]["id"] == created["id"]
+        assert delivered["json"]["status"] == "image_generated"
+        assert client.get(f"{BASE}{created['id']}/").json()["status"] == "image_generated"
+
+
+def test_the_port_answers_as_soon_as_the_banner_is_out() -> None:
+    with LiveMock("--quiet") as mock, mock.client() as client:
+        assert client.get(BASE).status_code == 200  # no retry: the banner means ready

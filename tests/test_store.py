@@ -1,0 +1,60 @@
+"""The record store: SQLite behind a bounded in-memory copy that must never go stale."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mock_server.jobs import Record, Step
+from mock_server.store import Store
+
+
+def _record(n: int, account: str = "acct") -> Record:
+    return Record(
+        id=f"00000000-0000-4000-8000-{n:012d}",
+        account=account,
+        type="product_anyshot",
+        product_url="https://example.com/a.png",
+        aspect_ratio="16x9",
+        created_at=1_000.0 + n,
+        updated_at=1_000.0 + n,
+        steps=[Step(2_000.0 + n, "image_generating")],
+    )
+
+
+def test_a_change_is_what_the_next_read_sees_cached_or_not(tmp_path: Path) -> None:
+    store = Store(tmp_path / "state.db", cache_size=2)
+    records = [store.insert(_record(n)) for n in range(5)]  # the first three fall out
+    first = store.get(records[0].id)
+    assert first is not None and first.seq == records[0].seq == 1
+    first.status, first.steps = "failed", []
+    store.save(first)
+    for record_id in (records[0].id, records[4].id, records[1].id):
+        again = store.get(record_id)
+        assert again is not None and again.id == record_id
+    assert store.get(records[0].id).status == "failed"  # type: ignore[union-attr]
+    assert [r.seq for r in store.list("acct")] == [5, 4, 3, 2, 1]
+    store.close()
+
+    reopened = Store(tmp_path / "state.db")
+    again = reopened.get(records[0].id)
+    assert again is not None and (again.status, again.seq, again.steps) == ("failed", 1, [])
+    reopened.close()
+
+
+def test_a_read_hands_out_a_copy_that_the_caller_may_change() -> None:
+    store = Store()
+    record = store.insert(_record(1))
+    record.status = "changed but not saved"
+    read = store.get(record.id)
+    assert read is not None and read.status == "initializing"
+    read.steps.append(Step(9.0, "failed"))
+    assert store.get(record.id).steps == [Step(2_001.0, "image_generating")]  # type: ignore[union-attr]
+
+
+def test_clear_forgets_the_cached_copies_too() -> None:
+    store = Store()
+    record = store.insert(_record(1))
+    assert store.get(record.id) is not None
+    store.clear()
+    assert store.get(record.id) is None
+    assert store.count() == 0

@@ -30,11 +30,7 @@ def bind(app: Flask, host: str, port: int, threads: int) -> WaitressServer:
     try:
         server = create_server(app, host=host, port=port, threads=threads, ident="creatify-mock")
     except OSError as exc:
-        raise OSError(
-            exc.errno,
-            f"cannot listen on {host}:{port} ({exc.strerror}); pick another --port, "
-            "or --port 0 for any free one",
-        ) from exc
+        raise _refused(host, port, exc) from exc
     if not isinstance(server, WaitressServer):  # several sockets only with a list of hosts
         raise TypeError(f"expected one listening socket for {host!r}; got {type(server).__name__}")
     return server
@@ -110,11 +106,15 @@ def _check_free(host: str, port: int) -> None:
         try:
             probe.bind((host, port))
         except OSError as exc:
-            raise OSError(
-                exc.errno,
-                f"cannot listen on {host}:{port} ({exc.strerror}); pick another --port, "
-                "or --port 0 for any free one",
-            ) from exc
+            raise _refused(host, port, exc) from exc
+
+
+def _refused(host: str, port: int, exc: OSError) -> OSError:
+    return OSError(
+        exc.errno,
+        f"cannot listen on {host}:{port} ({exc.strerror}); pick another --port, "
+        "or --port 0 for any free one",
+    )
 
 
 def _announce_when_listening(

@@ -17,7 +17,7 @@ from typing import Any
 from flask import Request, Response
 from werkzeug.exceptions import HTTPException
 
-from .fastpath import UNPARSED, FastPath, Outcome
+from .fastpath import UNPARSED, FastPath, FastRequest, Outcome
 from .spec import Contract
 
 __all__ = ["RequestVerdict", "Validator", "Violation"]
@@ -277,15 +277,7 @@ class Validator:
     ) -> RequestVerdict:
         """Judge a request; `parsed` is its JSON body when the caller has parsed it already."""
         if self.fast is not None:
-            fast = self.fast.check_request(
-                operation_id,
-                path_args=request.view_args or {},
-                query=request.args,
-                headers=request.headers,
-                content_type=request.content_type,
-                body=_raw_body(request),
-                parsed=parsed,
-            )
+            fast = self.fast_verdict(request, operation_id, parsed)
             if fast.outcome is Outcome.VALID:
                 return RequestVerdict(
                     body=fast.body if isinstance(fast.body, dict) else None,
@@ -301,6 +293,22 @@ class Validator:
                 fast.reason,
             )
         return verdict
+
+    def fast_verdict(
+        self, request: Request, operation_id: str, parsed: Any = UNPARSED
+    ) -> FastRequest:
+        """The fast path's verdict alone (UNDECIDED when the fast path is off)."""
+        if self.fast is None:
+            return FastRequest(Outcome.UNDECIDED, "fast path off")
+        return self.fast.check_request(
+            operation_id,
+            path_args=request.view_args or {},
+            query=request.args,
+            headers=request.headers,
+            content_type=request.content_type,
+            body=_raw_body(request),
+            parsed=parsed,
+        )
 
     def core_check_request(self, request: Request, operation_id: str) -> RequestVerdict:
         """openapi-core's verdict alone, with its violations."""

@@ -78,15 +78,7 @@ def judge(
     ):
         if request.endpoint != operation_id:
             return None  # the router sends this path elsewhere: no operation to judge
-        assert validator.fast is not None
-        fast = validator.fast.check_request(
-            operation_id,
-            path_args=request.view_args or {},
-            query=request.args,
-            headers=request.headers,
-            content_type=request.content_type,
-            body=request.get_data(cache=True),
-        )
+        fast = validator.fast_verdict(request, operation_id)
         core = validator.core_check_request(request, operation_id)
     if fast.outcome is Outcome.VALID:
         assert core.violations == [], f"fast path passed what openapi-core refuses: {fast}"

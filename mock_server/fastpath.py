@@ -4,12 +4,12 @@ contract costs microseconds.
 openapi-core stays the validator of record. The fast path answers VALID only where it is
 sure openapi-core would pass the message too, and it unmarshals the values as openapi-core
 does (`format: uuid` strings become `UUID`s). Every other message is INVALID or UNDECIDED,
-and openapi-core then decides it and names what is wrong. Formats are checked by the very
-functions openapi-core uses (openapi-schema-validator's OAS 3.1 format checker), cached per
-value, so that the two cannot disagree on what a UUID or a URI is. A spec construct the fast
-path does not know (a cookie parameter, an integer query parameter, an OAuth scheme) makes
-its operation UNDECIDED rather than guessed at; tests/test_fastpath.py holds both to the same
-verdict on Hypothesis-generated messages.
+and openapi-core then decides it and names what is wrong. Formats are checked by the same
+libraries openapi-core's format checker calls (its own checker for a format this spec does
+not use), cached per value, so that the two agree on what a UUID or a URI is. A spec
+construct the fast path does not know (a cookie parameter, an integer query parameter, an
+OAuth scheme) makes its operation UNDECIDED rather than guessed at; tests/test_fastpath.py
+holds both to the same verdict on Hypothesis-generated messages.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ import json
 import logging
 from typing import Any
 
-from flask import Flask, Request, Response, current_app, g, jsonify, request
+from flask import Flask, Request, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import RequestRedirect
 
@@ -16,6 +16,7 @@ from .auth import HEADERS, Authenticator
 from .clock import Clock, ManualClock, SystemClock
 from .config import MockConfig
 from .errors import ApiError, FieldErrors, WrongState
+from .exchange import finish, internal_error, json_response
 from .fastpath import UNPARSED
 from .journal import Journal
 from .outcomes import OutcomePolicy
@@ -29,7 +30,6 @@ __all__ = ["close_app", "create_app"]
 
 log = logging.getLogger("creatify_mock")
 ADMIN_PREFIX = "/__mock__"
-JOURNALED_HEADERS = ("X-API-ID", "X-API-KEY", "Content-Type", "Prefer")
 
 
 def create_app(
@@ -197,73 +197,17 @@ def _after(response: Response) -> Response:
         return response
     ctx = g._get_current_object()  # type: ignore[attr-defined]
     state: MockState = current_app.extensions[EXTENSION]
-    method = req.method
     operation = req.endpoint if req.endpoint in state.contract.operations else None
-    if method == "OPTIONS":
-        operation = None
-    response_violations: list[Violation] = []
-    if operation is not None and method != "HEAD":
-        response_violations = state.validator.check_response(req, response)
-        if response_violations:
-            log.error(
-                "creatify-mock broke its own contract on %s %s: %s",
-                method,
-                req.path,
-                "; ".join(str(v) for v in response_violations),
-            )
-            if state.config.strict:
-                response = _json(
-                    500,
-                    {
-                        "detail": "creatify-mock produced a response that breaks the contract "
-                        "(a bug in the mock): " + "; ".join(str(v) for v in response_violations)
-                    },
-                )
-    headers = req.headers
-    violations = tuple(getattr(ctx, "violations", ()))
-    state.journal.add(
-        at=state.clock.now(),
-        method=method,
-        path=req.path,
-        query=req.query_string.decode("latin-1"),
-        operation=operation,
+    return finish(
+        state,
+        req,
+        response,
+        None if req.method == "OPTIONS" else operation,
+        violations=getattr(ctx, "violations", ()),
         account=getattr(ctx, "account", None),
-        status=response.status_code,
-        violations=violations,
-        response_violations=tuple(response_violations),
         record_id=getattr(ctx, "record_id", None),
         record_status=getattr(ctx, "record_status", None),
-        request_headers=tuple(
-            (name, value) for name in JOURNALED_HEADERS if (value := headers.get(name))
-        ),
-        request_body=_body_text(req),
     )
-    if log.isEnabledFor(logging.INFO):
-        log.info(
-            "%s %s %s %s%s",
-            method,
-            req.full_path.rstrip("?"),
-            response.status_code,
-            "invalid" if violations else "valid",
-            f": {violations[0]}" if violations else "",
-        )
-    return response
-
-
-def _body_text(req: Request) -> str:
-    try:
-        raw = req.get_data(cache=True)
-    except HTTPException:  # refused as too large: keep the journal small too
-        return ""
-    return raw[:4096].decode("utf-8", "replace")
-
-
-def _json(status: int, payload: object, headers: dict[str, str] | None = None) -> Response:
-    response = jsonify(payload)
-    response.status_code = status
-    for name, value in (headers or {}).items():
-        response.headers[name] = value
-    return response
 
 
 def _api_error(error: ApiError) -> Response:
@@ -278,13 +222,13 @@ def _api_error(error: ApiError) -> Response:
                 error.detail,
             )
         ]
-    return _json(error.status, error.payload(), error.headers)
+    return json_response(error.status, error.payload(), error.headers)
 
 
 def _http_error(error: HTTPException) -> Response:
     status = error.code or 500
     if request.path.startswith(ADMIN_PREFIX):
-        return _json(status, {"detail": error.description})
+        return json_response(status, {"detail": error.description})
     headers = dict(error.get_headers())
     headers.pop("Content-Type", None)
     if status == 404:
@@ -313,7 +257,7 @@ def _http_error(error: HTTPException) -> Response:
         ]
     else:
         detail = error.description or error.name
-    return _json(status, {"detail": detail}, headers)
+    return json_response(status, {"detail": detail}, headers)
 
 
 def _unknown_path_detail(path: str) -> str:
@@ -330,12 +274,5 @@ def _unknown_path_detail(path: str) -> str:
 
 
 def _internal_error(error: Exception) -> Response:
-    log.exception("creatify-mock failed on %s %s", request.method, request.path)
-    state_of().errors.append(error)
-    return _json(
-        500,
-        {
-            "detail": f"creatify-mock hit an internal error ({type(error).__name__}: {error}); "
-            "this is a bug in the mock, please report it."
-        },
-    )
+    req = request._get_current_object()  # type: ignore[attr-defined]
+    return internal_error(state_of(), req, error)

@@ -48,6 +48,9 @@ class FaultQueue:
                     return fault
         return None
 
+    def __len__(self) -> int:
+        return len(self._faults)  # a len() of a deque needs no lock under the GIL
+
     def pending(self) -> list[dict[str, object]]:
         with self._lock:
             return [dict(vars(f)) for f in self._faults]

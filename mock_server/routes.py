@@ -1,99 +1,117 @@
-"""The six documented operations, one thin view each, named by operationId."""
+"""The six documented operations, named by operationId: what each does (`perform`), and the
+Flask views that call it. The hot path in `dispatch` calls `perform` too."""
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, Response, g, request
 
-from .outcomes import parse_prefer
+from .exchange import json_response
+from .jobs import Record
+from .outcomes import Preference, parse_prefer
 from .state import MockState, state_of
+from .validation import RequestVerdict
 
-__all__ = ["register"]
-
-
-def _reply(data: Any, status: int = 200) -> Response:
-    # What jsonify sends (compact, a final newline), less its provider's per-call overhead;
-    # a record holds only JSON types, so no `default` is needed.
-    return Response(
-        json.dumps(data, separators=(",", ":")) + "\n", status, mimetype="application/json"
-    )
+__all__ = ["Answer", "perform", "register"]
 
 
-def list_records() -> Response:
-    state = state_of()
-    ids = g.verdict.query.get("ids")
-    records = state.simulator.list(g.account, [str(i) for i in ids] if ids is not None else None)
+@dataclass(frozen=True)
+class Answer:
+    """What an operation answers: the JSON payload, its status, the record it served."""
+
+    payload: Any
+    status: int
+    record: Record | None = None
+
+
+def _list(state: MockState, account: str, verdict: RequestVerdict, _: Preference) -> Answer:
+    ids = verdict.query.get("ids")
+    records = state.simulator.list(account, [str(i) for i in ids] if ids is not None else None)
     variants = state.variants
-    return _reply([state.render(r, variants) for r in records])
+    return Answer([state.render(r, variants) for r in records], 200)
 
 
-def retrieve(id: str) -> Response:
-    state = state_of()
-    record = state.simulator.get(g.account, str(g.verdict.path["id"]))
-    g.record_id, g.record_status = record.id, record.status
-    return _reply(state.render(record))
+def _retrieve(state: MockState, account: str, verdict: RequestVerdict, _: Preference) -> Answer:
+    record = state.simulator.get(account, str(verdict.path["id"]))
+    return Answer(state.render(record), 200, record)
 
 
-def _body(operation_id: str) -> dict[str, Any]:
-    state = state_of()
+def _body(state: MockState, operation_id: str, verdict: RequestVerdict) -> dict[str, Any]:
     body = dict(state.contract.request_defaults(operation_id))
-    body.update(g.verdict.body or {})
+    body.update(verdict.body or {})
     return body
 
 
-def _created(record: Any) -> Response:
-    state = state_of()
-    g.record_id, g.record_status = record.id, record.status
-    return _reply(state.render(record), state.variants.post_status)
+def _created(state: MockState, record: Record) -> Answer:
+    return Answer(state.render(record), state.variants.post_status, record)
 
 
-def gen_image() -> Response:
-    state = state_of()
-    preference = parse_prefer(request.headers.get("Prefer"))
-    record = state.simulator.gen_image(g.account, _body("product_to_videos_gen_image"), preference)
-    return _created(record)
+def _gen_image(
+    state: MockState, account: str, verdict: RequestVerdict, preference: Preference
+) -> Answer:
+    body = _body(state, "product_to_videos_gen_image", verdict)
+    return _created(state, state.simulator.gen_image(account, body, preference))
 
 
-def _follow_up(operation_id: str, action: str) -> Response:
-    state = state_of()
-    preference = parse_prefer(request.headers.get("Prefer"))
-    method = getattr(state.simulator, action)
-    record = method(g.account, str(g.verdict.path["id"]), _body(operation_id), preference)
-    return _created(record)
+def _follow_up(action: str) -> Callable[[MockState, str, RequestVerdict, Preference], Answer]:
+    operation_id = f"product_to_videos_{action}"
+
+    def run(
+        state: MockState, account: str, verdict: RequestVerdict, preference: Preference
+    ) -> Answer:
+        method = getattr(state.simulator, action)
+        body = _body(state, operation_id, verdict)
+        return _created(state, method(account, str(verdict.path["id"]), body, preference))
+
+    return run
 
 
-def gen_video(id: str) -> Response:
-    return _follow_up("product_to_videos_gen_video", "gen_video")
-
-
-def regen_image(id: str) -> Response:
-    return _follow_up("product_to_videos_regen_image", "regen_image")
-
-
-def regen_video(id: str) -> Response:
-    return _follow_up("product_to_videos_regen_video", "regen_video")
-
-
-_VIEWS = {
-    "product_to_videos_list": list_records,
-    "product_to_videos_retrieve": retrieve,
-    "product_to_videos_gen_image": gen_image,
-    "product_to_videos_gen_video": gen_video,
-    "product_to_videos_regen_image": regen_image,
-    "product_to_videos_regen_video": regen_video,
+_OPERATIONS: dict[str, Callable[[MockState, str, RequestVerdict, Preference], Answer]] = {
+    "product_to_videos_list": _list,
+    "product_to_videos_retrieve": _retrieve,
+    "product_to_videos_gen_image": _gen_image,
+    "product_to_videos_gen_video": _follow_up("gen_video"),
+    "product_to_videos_regen_image": _follow_up("regen_image"),
+    "product_to_videos_regen_video": _follow_up("regen_video"),
 }
+
+
+def perform(
+    state: MockState,
+    operation_id: str,
+    account: str,
+    verdict: RequestVerdict,
+    preference: Preference,
+) -> Answer:
+    """Run one operation on a request that passed auth and validation. Raises ApiError
+    (404, a wrong state) before it changes anything."""
+    return _OPERATIONS[operation_id](state, account, verdict, preference)
+
+
+def _view(operation_id: str) -> Callable[..., Response]:
+    def view(**_: str) -> Response:
+        ctx = g._get_current_object()  # type: ignore[attr-defined]
+        preference = parse_prefer(request.headers.get("Prefer"))
+        done = perform(state_of(), operation_id, ctx.account, ctx.verdict, preference)
+        if done.record is not None:
+            ctx.record_id, ctx.record_status = done.record.id, done.record.status
+        return json_response(done.status, done.payload)
+
+    view.__name__ = operation_id
+    return view
 
 
 def register(app: Flask, state: MockState) -> None:
     """Add a URL rule for each operation of the spec, at the spec's own path."""
     for operation_id, (method, template) in state.contract.operations.items():
-        view = _VIEWS.get(operation_id)
-        if view is None:
+        if operation_id not in _OPERATIONS:
             raise LookupError(
                 f"spec operation {operation_id!r} has no view in mock_server.routes; "
-                f"expected one of {', '.join(sorted(_VIEWS))}"
+                f"expected one of {', '.join(sorted(_OPERATIONS))}"
             )
         rule = template.replace("{id}", "<id>")
+        view = _view(operation_id)
         app.add_url_rule(rule, endpoint=operation_id, view_func=view, methods=[method])

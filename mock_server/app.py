@@ -15,6 +15,7 @@ from . import admin, routes
 from .auth import HEADERS, Authenticator
 from .clock import Clock, ManualClock, SystemClock
 from .config import MockConfig
+from .dispatch import HotPath
 from .errors import ApiError, FieldErrors, WrongState
 from .exchange import finish, internal_error, json_response
 from .fastpath import UNPARSED
@@ -83,6 +84,8 @@ def create_app(
     app.register_error_handler(ApiError, _api_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _internal_error)
+    if config.hot_path:
+        app.wsgi_app = HotPath(app, state, app.wsgi_app)  # type: ignore[method-assign]
     return app
 
 

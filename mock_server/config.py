@@ -107,7 +107,8 @@ class MockConfig:
 
     `credentials` empty means any non-empty X-API-ID/X-API-KEY pair is accepted, each
     X-API-ID being its own account. `seed` makes the failure rate and the record ids
-    repeat from run to run.
+    repeat from run to run. `hot_path` answers plain API calls without Flask's request
+    cycle (see `dispatch`); off, every request goes through Flask, as a comparison.
     """
 
     credentials: tuple[Credentials, ...] = ()
@@ -124,6 +125,7 @@ class MockConfig:
     webhook_attempts: int = 3
     webhook_backoff: float = 0.5
     webhook_workers: int = 4
+    hot_path: bool = True
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.failure_rate <= 1.0:

@@ -1,0 +1,133 @@
+"""The hot path: a plain call to one of the six operations answered straight from WSGI,
+without Flask's request cycle (contexts, hooks, URL adapter), which costs as much as the
+rest of the mock's work together.
+
+It takes only what it is sure of, before it changes anything: a GET or POST to a documented
+path and method, with no query string, no Prefer header, valid credentials, no fault queued,
+a body under the limit that parses, and a request the fast path passes. Then it runs the
+same `routes.perform`, render, response check and journal as the Flask views. Everything
+else, and any operation that refuses (404, a wrong state) before it changes anything, goes
+to the Flask app, which answers it in full. tests/test_dispatch.py holds both paths to the
+same answers and journal.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from flask import Flask, Response
+
+from .errors import ApiError
+from .exchange import finish, internal_error, json_response
+from .fastpath import UNPARSED, Outcome
+from .outcomes import Preference
+from .routes import perform
+from .state import MockState
+from .validation import RequestVerdict
+
+__all__ = ["HotPath"]
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+_NO_PREFERENCE = Preference()
+
+
+class HotPath:
+    """WSGI middleware in front of a mock's Flask app (`app.wsgi_app`)."""
+
+    def __init__(self, app: Flask, state: MockState, fallback: WsgiApp) -> None:
+        self.app, self.state, self.fallback = app, state, fallback
+        self.answered = 0  # how many requests it answered itself, for tests and benchmarks
+        by_template: dict[str, dict[str, str]] = {}
+        for operation_id, (method, template) in state.contract.operations.items():
+            by_template.setdefault(template, {})[method] = operation_id
+        # Literal paths first, as Flask's router and the 405 check in app.py try them.
+        self._routes = [
+            (re.compile("^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(t)) + "$"), m)
+            for t, m in sorted(by_template.items(), key=lambda item: "{" in item[0])
+        ]
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        req = None
+        try:
+            req, response = self._answer(environ)
+        except Exception as error:  # a bug on the hot path: answered as Flask would
+            if req is None:
+                req = self.app.request_class(environ)
+            response = finish(self.state, req, internal_error(self.state, req, error), None)
+        if response is None:
+            return self.fallback(environ, start_response)
+        self.answered += 1
+        return response(environ, start_response)
+
+    def _route(self, method: str, path: str) -> tuple[str, dict[str, str]] | None:
+        for pattern, methods in self._routes:
+            match = pattern.match(path)
+            if match:
+                operation = methods.get(method)  # an undocumented method: Flask's 405
+                return (operation, match.groupdict()) if operation else None
+        return None
+
+    def _answer(self, environ: dict[str, Any]) -> tuple[Any, Response | None]:
+        state = self.state
+        method = environ.get("REQUEST_METHOD", "")
+        path = environ.get("PATH_INFO", "")
+        if (
+            method not in ("GET", "POST")
+            or environ.get("QUERY_STRING")
+            or environ.get("SCRIPT_NAME")
+            or "HTTP_PREFER" in environ
+            or "HTTP_TRANSFER_ENCODING" in environ
+            or not path.isascii()
+            or state.validator.fast is None
+            or len(state.faults)
+        ):
+            return None, None
+        route = self._route(method, path)
+        if route is None:
+            return None, None
+        operation, path_args = route
+        req = self.app.request_class(environ)
+        req.view_args = path_args
+        try:
+            account = state.authenticator.account(req.headers, state.variants.auth_failure_status)
+        except ApiError:
+            return req, None
+        parsed = UNPARSED
+        if method == "POST":
+            length = req.content_length
+            if length is None or length > state.config.max_body_bytes:
+                return req, None
+            raw = req.get_data(cache=True)
+            environ["wsgi.input"] = io.BytesIO(raw)  # for Flask, if it answers after all
+            if raw and (req.mimetype or "").endswith("json"):
+                try:
+                    parsed = json.loads(raw)
+                except ValueError:
+                    return req, None
+        fast = state.validator.fast_verdict(req, operation, parsed)
+        if fast.outcome is not Outcome.VALID:
+            return req, None
+        verdict = RequestVerdict(
+            body=fast.body if isinstance(fast.body, dict) else None,
+            path=fast.path,
+            query=fast.query,
+        )
+        try:
+            done = perform(state, operation, account, verdict, _NO_PREFERENCE)
+        except ApiError:
+            return req, None  # refused before any change: Flask answers it, and journals it
+        record = done.record
+        response = finish(
+            state,
+            req,
+            json_response(done.status, done.payload),
+            operation,
+            account=account,
+            record_id=record.id if record is not None else None,
+            record_status=record.status if record is not None else None,
+        )
+        return req, response

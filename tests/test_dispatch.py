@@ -1,0 +1,152 @@
+"""The hot path answers exactly as Flask's request cycle would.
+
+Two seeded mocks on equal manual clocks, one with the hot path and one without, get the same
+Hypothesis-drawn sequence of requests: valid and broken bodies, known, unknown and foreign
+ids, follow-ups in right and wrong states, missing credentials, Prefer headers, queries,
+HEAD, OPTIONS, other content types and clock moves. Every answer and every journal entry
+must match.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from conftest import BASE, PRODUCT
+from flask import Flask
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from contract_tests import invalid_request_bodies, request_bodies
+from mock_server import ManualClock, MockConfig, close_app, create_app
+from mock_server.state import state_of
+
+AUTH = {"X-API-ID": "alice", "X-API-KEY": "k"}
+OTHER = {"X-API-ID": "bob", "X-API-KEY": "k"}
+UNKNOWN = "3c90c3cc-0d44-4b50-8888-8dd25736052a"
+FOLLOW_UPS = ("gen_video", "regen_image", "regen_video")
+
+
+def _apps() -> tuple[Flask, Flask]:
+    start = 1_748_603_465.449603
+    hot = create_app(MockConfig(seed=7), clock=ManualClock(start=start))
+    plain = create_app(MockConfig(seed=7, hot_path=False), clock=ManualClock(start=start))
+    return hot, plain
+
+
+@st.composite
+def steps(draw: st.DrawFn) -> dict[str, Any]:
+    kind = draw(
+        st.sampled_from(["create", "create-broken", "get", "follow-up", "list", "advance", "odd"])
+    )
+    headers = draw(st.sampled_from([AUTH, AUTH, AUTH, OTHER, {"X-API-ID": "alice"}]))
+    step: dict[str, Any] = {"kind": kind, "headers": dict(headers)}
+    if draw(st.integers(0, 5)) == 0:
+        step["headers"]["Prefer"] = draw(
+            st.sampled_from(["outcome=image-failed", "outcome=success", "outcome=nope"])
+        )
+    if kind == "create":
+        step["body"] = draw(request_bodies("product_to_videos_gen_image"))
+    elif kind == "create-broken":
+        step["body"] = draw(invalid_request_bodies("product_to_videos_gen_image")).body
+    elif kind in ("get", "follow-up"):
+        step["which"] = draw(st.integers(0, 3))  # an index into the records made, or unknown
+        step["action"] = draw(st.sampled_from(FOLLOW_UPS))
+        step["body"] = draw(st.none() | request_bodies(f"product_to_videos_{step['action']}"))
+    elif kind == "list":
+        step["query"] = draw(st.sampled_from(["", "ids=" + UNKNOWN, "ids=nope"]))
+    elif kind == "advance":
+        step["seconds"] = draw(st.sampled_from([0.4, 1.0, 2.0, 5.0]))
+    else:
+        step["odd"] = draw(
+            st.sampled_from(["head", "options", "form", "no-slash", "bad-json", "put"])
+        )
+    return step
+
+
+def _send(app: Flask, step: dict[str, Any], made: list[str]) -> Any:
+    client = app.test_client()
+    headers = step["headers"]
+    kind = step["kind"]
+    if kind in ("create", "create-broken"):
+        return client.post(BASE + "gen_image/", json=step["body"], headers=headers)
+    if kind in ("get", "follow-up"):
+        record_id = made[step["which"]] if step["which"] < len(made) else UNKNOWN
+        if kind == "get":
+            return client.get(f"{BASE}{record_id}/", headers=headers)
+        path = f"{BASE}{record_id}/{step['action']}/"
+        if step["body"] is None:
+            return client.post(path, headers=headers)
+        return client.post(path, json=step["body"], headers=headers)
+    if kind == "list":
+        return client.get(BASE, query_string=step["query"], headers=headers)
+    if kind == "advance":
+        clock = state_of(app).clock
+        assert isinstance(clock, ManualClock)
+        clock.advance(step["seconds"])
+        return None
+    odd = step["odd"]
+    if odd == "head":
+        return client.head(BASE, headers=headers)
+    if odd == "options":
+        return client.options(BASE + "gen_image/", headers=headers)
+    if odd == "form":
+        return client.post(BASE + "gen_image/", data={"product_url": PRODUCT}, headers=headers)
+    if odd == "no-slash":
+        return client.get(BASE.rstrip("/"), headers=headers)
+    if odd == "bad-json":
+        return client.post(
+            BASE + "gen_image/", data="{", content_type="application/json", headers=headers
+        )
+    return client.put(BASE, headers=headers)
+
+
+def _journal(app: Flask) -> list[dict[str, Any]]:
+    return [e.as_dict() for e in state_of(app).journal.entries()]
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(st.lists(steps(), min_size=1, max_size=14))
+def test_the_hot_path_answers_and_journals_as_flask_does(sequence: list[dict]) -> None:
+    hot, plain = _apps()
+    try:
+        made: dict[str, list[str]] = {"hot": [], "plain": []}
+        for step in sequence:
+            answers = {}
+            for name, app in (("hot", hot), ("plain", plain)):
+                response = _send(app, step, made[name])
+                if response is None:
+                    continue
+                body = response.get_data(as_text=True)
+                answers[name] = (response.status_code, response.headers.get("Allow"), body)
+                if step["kind"] in ("create", "follow-up") and response.status_code < 300:
+                    made[name].append(json.loads(body)["id"])
+            assert answers.get("hot") == answers.get("plain"), step
+        assert _journal(hot) == _journal(plain)
+        assert state_of(hot).errors == state_of(plain).errors == []
+    finally:
+        close_app(hot)
+        close_app(plain)
+
+
+def test_plain_calls_take_the_hot_path_and_the_rest_do_not() -> None:
+    hot, _ = _apps()
+    try:
+        client = hot.test_client()
+        created = client.post(BASE + "gen_image/", json={"product_url": PRODUCT}, headers=AUTH)
+        client.get(f"{BASE}{created.get_json()['id']}/", headers=AUTH)
+        client.get(BASE, headers=AUTH)
+        assert hot.wsgi_app.answered == 3  # type: ignore[attr-defined]
+        client.get(BASE, query_string="ids=" + UNKNOWN, headers=AUTH)  # a query
+        client.get(BASE, headers={"X-API-ID": "alice"})  # no key
+        client.post(BASE + "gen_image/", json={"product_url": "nope"}, headers=AUTH)
+        client.get(f"{BASE}{UNKNOWN}/", headers=AUTH)  # 404 from the operation
+        assert hot.wsgi_app.answered == 3  # type: ignore[attr-defined]
+        assert len(state_of(hot).journal.entries()) == 7
+    finally:
+        close_app(hot)

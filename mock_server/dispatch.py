@@ -22,7 +22,7 @@ from typing import Any
 from flask import Flask, Response
 
 from .errors import ApiError
-from .exchange import finish, internal_error, json_response
+from .exchange import JsonReply, finish, internal_error
 from .fastpath import UNPARSED, Outcome
 from .outcomes import Preference
 from .routes import perform
@@ -71,7 +71,7 @@ class HotPath:
                 return (operation, match.groupdict()) if operation else None
         return None
 
-    def _answer(self, environ: dict[str, Any]) -> tuple[Any, Response | None]:
+    def _answer(self, environ: dict[str, Any]) -> tuple[Any, Response | JsonReply | None]:
         state = self.state
         method = environ.get("REQUEST_METHOD", "")
         path = environ.get("PATH_INFO", "")
@@ -124,7 +124,7 @@ class HotPath:
         response = finish(
             state,
             req,
-            json_response(done.status, done.payload),
+            JsonReply(done.status, done.payload),
             operation,
             account=account,
             record_id=record.id if record is not None else None,

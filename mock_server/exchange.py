@@ -11,16 +11,23 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Request, Response
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
 
 from .validation import Violation
 
 if TYPE_CHECKING:
     from .state import MockState
 
-__all__ = ["JOURNALED_HEADERS", "finish", "internal_error", "json_response"]
+__all__ = ["JOURNALED_HEADERS", "JsonReply", "finish", "internal_error", "json_response"]
 
 log = logging.getLogger("creatify_mock")
 JOURNALED_HEADERS = ("X-API-ID", "X-API-KEY", "Content-Type", "Prefer")
+# Their WSGI environ keys: read straight from the environ, a lookup through werkzeug's
+# EnvironHeaders costs a microsecond each.
+_ENVIRON_KEYS = tuple(
+    (name, "CONTENT_TYPE" if name == "Content-Type" else "HTTP_" + name.upper().replace("-", "_"))
+    for name in JOURNALED_HEADERS
+)
 
 
 def json_response(status: int, payload: Any, headers: dict[str, str] | None = None) -> Response:
@@ -34,17 +41,41 @@ def json_response(status: int, payload: Any, headers: dict[str, str] | None = No
     return response
 
 
+class JsonReply:
+    """A JSON answer as the hot path sends it: the bytes, status line and two headers that
+    `json_response` sends, without building a werkzeug Response (about 25 µs)."""
+
+    content_type = mimetype = "application/json"
+
+    def __init__(self, status: int, payload: Any) -> None:
+        self.status_code = status
+        self._body = (json.dumps(payload, separators=(",", ":")) + "\n").encode()
+        self.headers = {"Content-Type": "application/json", "Content-Length": str(len(self._body))}
+
+    def get_data(self) -> bytes:
+        return self._body
+
+    def as_response(self) -> Response:
+        """The same answer as a werkzeug Response, for openapi-core."""
+        return Response(self._body, self.status_code, mimetype="application/json")
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        status = f"{self.status_code} {HTTP_STATUS_CODES.get(self.status_code, 'UNKNOWN')}"
+        start_response(status, list(self.headers.items()))
+        return [self._body]
+
+
 def finish(
     state: MockState,
     req: Request,
-    response: Response,
+    response: Response | JsonReply,
     operation: str | None,
     *,
     violations: Iterable[Violation] = (),
     account: str | None = None,
     record_id: str | None = None,
     record_status: str | None = None,
-) -> Response:
+) -> Response | JsonReply:
     """Validate the response of an API operation (`operation` None: not one), journal the
     exchange and log it; return the response to send (a 500 in --strict mode when the
     mock broke its own contract)."""
@@ -67,7 +98,7 @@ def finish(
                         "(a bug in the mock): " + "; ".join(str(v) for v in response_violations)
                     },
                 )
-    headers = req.headers
+    environ = req.environ
     found = tuple(violations)
     state.journal.add(
         at=state.clock.now(),
@@ -82,7 +113,7 @@ def finish(
         record_id=record_id,
         record_status=record_status,
         request_headers=tuple(
-            (name, value) for name in JOURNALED_HEADERS if (value := headers.get(name))
+            (name, value) for name, key in _ENVIRON_KEYS if (value := environ.get(key))
         ),
         request_body=_body_text(req),
     )

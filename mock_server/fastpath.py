@@ -316,6 +316,11 @@ class FastPath:
 
     # -- checking --------------------------------------------------------------------------
 
+    def takes_body(self, operation_id: str) -> bool:
+        """Whether the operation has a request body to read (unknown ones: yes, to be safe)."""
+        operation = self._operations.get(operation_id)
+        return operation is None or operation.has_body
+
     def check_request(
         self,
         operation_id: str,

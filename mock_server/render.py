@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,6 +34,7 @@ PUBLIC_FIELDS = (
 )
 
 
+@functools.lru_cache(maxsize=4096)  # a polled record shows the same two times again and again
 def format_time(when: float, form: Timestamps) -> str:
     if form is Timestamps.UTC:
         return datetime.fromtimestamp(when, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

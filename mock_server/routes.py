@@ -40,7 +40,7 @@ def _retrieve(state: MockState, account: str, verdict: RequestVerdict, _: Prefer
 
 
 def _body(state: MockState, operation_id: str, verdict: RequestVerdict) -> dict[str, Any]:
-    body = dict(state.contract.request_defaults(operation_id))
+    body = state.contract.request_defaults(operation_id)
     body.update(verdict.body or {})
     return body
 

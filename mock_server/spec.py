@@ -125,13 +125,20 @@ class Contract:
         return ref.rsplit("/", 1)[-1] or None
 
     def request_defaults(self, operation_id: str) -> dict[str, Any]:
-        """The `default` of each request-body property, as the spec states it."""
-        schema = self.request_schema(operation_id) or {}
-        return {
-            name: prop["default"]
-            for name, prop in schema.get("properties", {}).items()
-            if "default" in prop
-        }
+        """The `default` of each request-body property, as the spec states it (a copy)."""
+        return dict(self._defaults[operation_id])
+
+    @cached_property
+    def _defaults(self) -> dict[str, dict[str, Any]]:
+        found = {}
+        for operation_id in self.operations:
+            schema = self.request_schema(operation_id) or {}
+            found[operation_id] = {
+                name: prop["default"]
+                for name, prop in schema.get("properties", {}).items()
+                if "default" in prop
+            }
+        return found
 
     def required_fields(self, operation_id: str) -> list[str]:
         schema = self.request_schema(operation_id) or {}

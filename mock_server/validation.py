@@ -12,12 +12,15 @@ import json
 import logging
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Request, Response
 from werkzeug.exceptions import HTTPException
 
 from .fastpath import UNPARSED, FastPath, FastRequest, Outcome
+
+if TYPE_CHECKING:
+    from .exchange import JsonReply
 from .spec import Contract
 
 __all__ = ["RequestVerdict", "Validator", "Violation"]
@@ -303,10 +306,10 @@ class Validator:
         return self.fast.check_request(
             operation_id,
             path_args=request.view_args or {},
-            query=request.args,
+            query=request.args if request.environ.get("QUERY_STRING") else {},
             headers=request.headers,
             content_type=request.content_type,
-            body=_raw_body(request),
+            body=_raw_body(request) if self.fast.takes_body(operation_id) else b"",
             parsed=parsed,
         )
 
@@ -421,7 +424,7 @@ class Validator:
         return [Violation("request", "request", type(error).__name__, "", "", str(error))]
 
     def check_response(
-        self, request: Request, response: Response, operation_id: str | None = None
+        self, request: Request, response: Response | JsonReply, operation_id: str | None = None
     ) -> list[Violation]:
         """Judge the mock's own response to `operation_id` (by default, the request's
         endpoint); the fast path first, openapi-core for what it does not pass."""
@@ -438,10 +441,14 @@ class Validator:
                 return []
         return self.core_check_response(request, response)
 
-    def core_check_response(self, request: Request, response: Response) -> list[Violation]:
+    def core_check_response(
+        self, request: Request, response: Response | JsonReply
+    ) -> list[Violation]:
         """openapi-core's verdict alone, as violations."""
         from openapi_core.contrib.werkzeug import WerkzeugOpenAPIResponse
 
+        if not isinstance(response, Response):  # the hot path's JsonReply
+            response = response.as_response()
         adapter = _canonical_request(request, self.contract.server_url)
         found: list[Violation] = []
         for error in self.openapi.iter_response_errors(adapter, WerkzeugOpenAPIResponse(response)):

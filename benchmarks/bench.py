@@ -324,6 +324,8 @@ def main() -> None:
     rows: list[tuple[str, str, dict | None]] = []
     starts: dict[str, float] = {}
     memory: dict[str, tuple[float, float]] = {}
+    before: dict[str, float] = {}
+    records: dict[str, int] = {}
     for name, build, record_path in servers():
         port = free_port()
         command = None if name == PRISM and args.skip_prism else build(port)
@@ -333,6 +335,7 @@ def main() -> None:
         first = "/api/product_to_videos/" if name in (MOCK, PRISM) else record_path
         starts[name] = start_seconds(command, first, port, times=3 if name == PRISM else 5)
         process, _ = serve(command, first, port)
+        before[name] = memory_mb(process.pid)[0]
         base = f"http://127.0.0.1:{port}"
         if not record_path:
             record_path = "/api/product_to_videos/{}/".format(
@@ -344,14 +347,18 @@ def main() -> None:
             )
         rows += load(name, base, record_path, args.duration)
         memory[name] = memory_mb(process.pid)
+        if name == MOCK:
+            records[name] = int(httpx.get(base + "/__mock__/health").json()["records"])
         stop(process)
 
-    print("\n# start to first 200 (s, median of 5 starts; Prism 3); memory after the load (MB)")
+    print("\n# start to first 200 (s, median of 5 starts; Prism 3); memory (MB)")
     for name in starts:
         rss, pss = memory.get(name, (float("nan"), float("nan")))
+        kept = f"   ({records[name]} records kept)" if name in records else ""
         print(
-            f"{name:<28} start {starts[name]:6.2f} s   largest RSS {rss:7.1f} MB   "
-            f"PSS of all its processes {pss:7.1f} MB"
+            f"{name:<28} start {starts[name]:5.2f} s   largest RSS before the load "
+            f"{before.get(name, float('nan')):5.1f}, after {rss:5.1f}   "
+            f"PSS of all its processes after {pss:5.1f}{kept}"
         )
 
     rates: dict[tuple[str, str], float] = {}

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Flask, Response
+from werkzeug.exceptions import HTTPException
 
 from .errors import ApiError
 from .exchange import JsonReply, finish, internal_error
@@ -101,7 +102,10 @@ class HotPath:
             length = req.content_length
             if length is None or length > state.config.max_body_bytes:
                 return req, None
-            raw = req.get_data(cache=True)
+            try:
+                raw = req.get_data(cache=True)
+            except HTTPException:  # shorter than its Content-Length: Flask answers 400
+                return req, None
             environ["wsgi.input"] = io.BytesIO(raw)  # for Flask, if it answers after all
             if raw and (req.mimetype or "").endswith("json"):
                 try:

@@ -9,6 +9,7 @@ must match.
 
 from __future__ import annotations
 
+import io
 import json
 from typing import Any
 
@@ -150,3 +151,36 @@ def test_plain_calls_take_the_hot_path_and_the_rest_do_not() -> None:
         assert len(state_of(hot).journal.entries()) == 7
     finally:
         close_app(hot)
+
+
+def _call(app: Flask, environ: dict[str, Any]) -> tuple[str, bytes]:
+    statuses: list[str] = []
+    body = b"".join(app(environ, lambda status, headers: statuses.append(status)))
+    return statuses[0], body
+
+
+def test_a_body_shorter_than_its_content_length_is_400_on_both_paths() -> None:
+    hot, plain = _apps()
+    try:
+        answers = []
+        for app in (hot, plain):
+            environ = {
+                "REQUEST_METHOD": "POST",
+                "PATH_INFO": BASE + "gen_image/",
+                "SERVER_NAME": "127.0.0.1",
+                "SERVER_PORT": "80",
+                "wsgi.url_scheme": "http",
+                "wsgi.input": io.BytesIO(json.dumps({"product_url": PRODUCT}).encode()),
+                "wsgi.errors": io.StringIO(),
+                "CONTENT_LENGTH": "500",
+                "CONTENT_TYPE": "application/json",
+                "HTTP_X_API_ID": "alice",
+                "HTTP_X_API_KEY": "k",
+            }
+            answers.append(_call(app, environ))
+        assert answers[0] == answers[1]
+        assert answers[0][0].startswith("400")
+        assert state_of(hot).errors == []
+    finally:
+        close_app(hot)
+        close_app(plain)

@@ -98,6 +98,8 @@ class HotPath:
         except ApiError:
             return req, None
         parsed = UNPARSED
+        if method == "GET" and environ.get("CONTENT_LENGTH", "0") not in ("", "0"):
+            return req, None  # a GET with a body: Flask parses it, and may refuse it
         if method == "POST":
             length = req.content_length
             if length is None or length > state.config.max_body_bytes:

@@ -184,3 +184,18 @@ def test_a_body_shorter_than_its_content_length_is_400_on_both_paths() -> None:
     finally:
         close_app(hot)
         close_app(plain)
+
+
+def test_a_get_with_a_malformed_json_body_is_answered_alike() -> None:
+    hot, plain = _apps()
+    try:
+        answers = [
+            app.test_client()
+            .get(BASE, data="{", content_type="application/json", headers=AUTH)
+            .status_code
+            for app in (hot, plain)
+        ]
+        assert answers[0] == answers[1]
+    finally:
+        close_app(hot)
+        close_app(plain)

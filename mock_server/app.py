@@ -8,7 +8,12 @@ import logging
 from typing import Any
 
 from flask import Flask, Request, Response, current_app, g, request
-from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.exceptions import (
+    HTTPException,
+    MethodNotAllowed,
+    NotFound,
+    RequestEntityTooLarge,
+)
 from werkzeug.routing import RequestRedirect
 
 from . import admin, routes
@@ -167,15 +172,29 @@ def _parse_json(req: Request, ctx: Any) -> Any:
     """The body parsed as JSON when it claims to be JSON (UNPARSED otherwise); 400 if it
     does not parse."""
     raw = req.get_data(cache=True)
+    _refuse_a_cut_stream(req, raw)
     if not raw or not (req.mimetype or "").endswith("json"):
         return UNPARSED
     try:
         return json.loads(raw)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # about 1,000 levels deep is too deep
         ctx.violations = [
             Violation("body", "body", "json", "a JSON document", "malformed JSON", str(exc))
         ]
         raise ApiError(400, f"JSON parse error - {exc}") from None
+
+
+def _refuse_a_cut_stream(req: Request, raw: bytes) -> None:
+    """A chunked body (no Content-Length) is cut at the limit by werkzeug, not refused; a
+    byte left in the stream after it means the body was larger."""
+    limit = req.max_content_length
+    if (
+        req.content_length is None
+        and limit is not None
+        and len(raw) >= limit
+        and req.environ["wsgi.input"].read(1)
+    ):
+        raise RequestEntityTooLarge()
 
 
 def _refusal(violations: list[Violation]) -> ApiError:
@@ -249,9 +268,9 @@ def _http_error(error: HTTPException) -> Response:
         ]
     elif status == 413:
         limit = state_of().config.max_body_bytes
-        detail = (
-            f"Request body too large: expected at most {limit} bytes; "
-            f"got {request.content_length} bytes."
+        got = request.content_length
+        detail = f"Request body too large: expected at most {limit} bytes; " + (
+            f"got {got} bytes." if got is not None else "got a longer chunked body."
         )
         g.violations = [
             Violation(

@@ -47,18 +47,23 @@ class HotPath:
             by_template.setdefault(template, {})[method] = operation_id
         # Literal paths first, as Flask's router and the 405 check in app.py try them.
         self._routes = [
-            (re.compile("^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(t)) + "$"), m)
+            (re.compile(re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(t)) + r"\Z"), m)
             for t, m in sorted(by_template.items(), key=lambda item: "{" in item[0])
         ]
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        req = None
+        seen: dict[str, Any] = {}
         try:
-            req, response = self._answer(environ)
+            response = self._answer(environ, seen)
         except Exception as error:  # a bug on the hot path: answered as Flask would
-            if req is None:
-                req = self.app.request_class(environ)
-            response = finish(self.state, req, internal_error(self.state, req, error), None)
+            req = seen.get("req") or self.app.request_class(environ)
+            response = finish(
+                self.state,
+                req,
+                internal_error(self.state, req, error),
+                seen.get("operation"),
+                account=seen.get("account"),
+            )
         if response is None:
             return self.fallback(environ, start_response)
         self.answered += 1
@@ -66,13 +71,15 @@ class HotPath:
 
     def _route(self, method: str, path: str) -> tuple[str, dict[str, str]] | None:
         for pattern, methods in self._routes:
-            match = pattern.match(path)
+            match = pattern.match(path)  # \Z, not $: "$" also matches before a final newline
             if match:
                 operation = methods.get(method)  # an undocumented method: Flask's 405
                 return (operation, match.groupdict()) if operation else None
         return None
 
-    def _answer(self, environ: dict[str, Any]) -> tuple[Any, Response | JsonReply | None]:
+    def _answer(self, environ: dict[str, Any], seen: dict[str, Any]) -> Response | JsonReply | None:
+        """The answer, or None for Flask to give it; `seen` keeps what is known so far, for
+        the answer to a bug."""
         state = self.state
         method = environ.get("REQUEST_METHOD", "")
         path = environ.get("PATH_INFO", "")
@@ -86,37 +93,39 @@ class HotPath:
             or state.validator.fast is None
             or len(state.faults)
         ):
-            return None, None
+            return None
         route = self._route(method, path)
         if route is None:
-            return None, None
+            return None
         operation, path_args = route
         req = self.app.request_class(environ)
         req.view_args = path_args
+        seen.update(req=req, operation=operation)
         try:
             account = state.authenticator.account(req.headers, state.variants.auth_failure_status)
         except ApiError:
-            return req, None
+            return None
+        seen["account"] = account
         parsed = UNPARSED
         if method == "GET" and environ.get("CONTENT_LENGTH", "0") not in ("", "0"):
-            return req, None  # a GET with a body: Flask parses it, and may refuse it
+            return None  # a GET with a body: Flask parses it, and may refuse it
         if method == "POST":
             length = req.content_length
             if length is None or length > state.config.max_body_bytes:
-                return req, None
+                return None
             try:
                 raw = req.get_data(cache=True)
             except HTTPException:  # shorter than its Content-Length: Flask answers 400
-                return req, None
+                return None
             environ["wsgi.input"] = io.BytesIO(raw)  # for Flask, if it answers after all
             if raw and (req.mimetype or "").endswith("json"):
                 try:
                     parsed = json.loads(raw)
-                except ValueError:
-                    return req, None
+                except (ValueError, RecursionError):
+                    return None
         fast = state.validator.fast_verdict(req, operation, parsed)
         if fast.outcome is not Outcome.VALID:
-            return req, None
+            return None
         verdict = RequestVerdict(
             body=fast.body if isinstance(fast.body, dict) else None,
             path=fast.path,
@@ -125,7 +134,7 @@ class HotPath:
         try:
             done = perform(state, operation, account, verdict, _NO_PREFERENCE)
         except ApiError:
-            return req, None  # refused before any change: Flask answers it, and journals it
+            return None  # refused before any change: Flask answers it, and journals it
         record = done.record
         response = finish(
             state,
@@ -136,4 +145,4 @@ class HotPath:
             record_id=record.id if record is not None else None,
             record_status=record.status if record is not None else None,
         )
-        return req, response
+        return response

@@ -371,7 +371,7 @@ class FastPath:
         if parsed is UNPARSED:
             try:
                 parsed = json.loads(body)
-            except ValueError:
+            except (ValueError, RecursionError):
                 return FastRequest(Outcome.UNDECIDED, "body is not JSON")
         if validator is not None:
             verdict = _verdict(validator, parsed)
@@ -424,7 +424,7 @@ class FastPath:
             return Outcome.VALID
         try:
             parsed = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):
             return Outcome.UNDECIDED
         return _verdict(validator, parsed)
 
@@ -444,10 +444,12 @@ def _plain_media_type(content_type: str | None) -> str | None:
     """The media type when it is plain or carries only `charset=utf-8`, else None."""
     if not content_type:
         return None
-    media, _, params = content_type.partition(";")
-    if params and params.strip().lower().replace(" ", "") not in ("charset=utf-8",):
+    media, separator, params = content_type.partition(";")
+    # A bare ";" is a parameter openapi-core cannot parse, and openapi-core keeps a leading
+    # space in the media type: both are left to it.
+    if separator and params.strip().lower().replace(" ", "") != "charset=utf-8":
         return None
-    return media.strip().lower()
+    return media.rstrip().lower()
 
 
 def _valid(validator: Any, value: Any) -> bool:

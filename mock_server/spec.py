@@ -76,7 +76,8 @@ class Contract:
             by_path.setdefault(template, {})[method] = operation_id
         ordered = sorted(by_path, key=lambda t: "{" in t)
         return [
-            (re.compile("^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(t)) + "$"), by_path[t])
+            # \Z, not $: "$" also matches before a final newline ("/gen_image/%0A").
+            (re.compile(re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(t)) + r"\Z"), by_path[t])
             for t in ordered
         ]
 

@@ -13,6 +13,7 @@ import io
 import json
 from typing import Any
 
+import pytest
 from conftest import BASE, PRODUCT
 from flask import Flask
 from hypothesis import HealthCheck, given, settings
@@ -60,7 +61,19 @@ def steps(draw: st.DrawFn) -> dict[str, Any]:
         step["seconds"] = draw(st.sampled_from([0.4, 1.0, 2.0, 5.0]))
     else:
         step["odd"] = draw(
-            st.sampled_from(["head", "options", "form", "no-slash", "bad-json", "put"])
+            st.sampled_from(
+                [
+                    "head",
+                    "options",
+                    "form",
+                    "no-slash",
+                    "bad-json",
+                    "put",
+                    "newline",
+                    "bare-semicolon",
+                    "get-with-body",
+                ]
+            )
         )
     return step
 
@@ -99,6 +112,15 @@ def _send(app: Flask, step: dict[str, Any], made: list[str]) -> Any:
         return client.post(
             BASE + "gen_image/", data="{", content_type="application/json", headers=headers
         )
+    if odd == "newline":
+        return client.post(BASE + "gen_image/%0A", json={"product_url": PRODUCT}, headers=headers)
+    if odd == "bare-semicolon":
+        return client.post(
+            BASE + "gen_image/", data=json.dumps({"product_url": PRODUCT}),
+            content_type="application/json;", headers=headers,
+        )  # fmt: skip
+    if odd == "get-with-body":
+        return client.get(BASE, data="{", content_type="application/json", headers=headers)
     return client.put(BASE, headers=headers)
 
 
@@ -196,6 +218,95 @@ def test_a_get_with_a_malformed_json_body_is_answered_alike() -> None:
             for app in (hot, plain)
         ]
         assert answers[0] == answers[1]
+    finally:
+        close_app(hot)
+        close_app(plain)
+
+
+def test_paths_and_bodies_that_once_split_the_two_paths() -> None:
+    # Found in review: "$" matched before a final newline, so the hot path answered
+    # "/gen_image/%0A" (and made a record) where Flask answers 404; a body nested 1,000
+    # deep raised RecursionError (a 500) on both paths.
+    hot, plain = _apps()
+    try:
+        answers = []
+        for app in (hot, plain):
+            client = app.test_client()
+            answers.append(
+                [
+                    client.post(BASE + "gen_image/%0A", json={"product_url": PRODUCT}, headers=AUTH)
+                    .status_code,
+                    client.get(BASE + "%0A", headers=AUTH).status_code,
+                    client.post(
+                        BASE + "gen_image/", data="[" * 1000 + "]" * 1000,
+                        content_type="application/json", headers=AUTH,
+                    ).status_code,
+                ]
+            )  # fmt: skip
+            assert state_of(app).store.count() == 0
+        assert answers[0] == answers[1] == [404, 404, 400]
+        assert state_of(hot).errors == state_of(plain).errors == []
+    finally:
+        close_app(hot)
+        close_app(plain)
+
+
+def test_a_bug_on_the_hot_path_is_a_500_journaled_as_flask_journals_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    hot, plain = _apps()
+    try:
+        entries = []
+        for app in (hot, plain):
+            monkeypatch.setattr(state_of(app), "render", _broken_render)
+            response = app.test_client().post(
+                BASE + "gen_image/", json={"product_url": PRODUCT}, headers=AUTH
+            )
+            assert response.status_code == 500
+            assert "RuntimeError: a bug" in response.get_json()["detail"]
+            entry = state_of(app).journal.entries()[-1].as_dict()
+            entries.append({k: entry[k] for k in ("operation", "account", "status")})
+            entries[-1]["response_rules"] = [v["rule"] for v in entry["response_violations"]]
+        assert entries[0] == entries[1]
+        assert entries[0]["operation"] == "product_to_videos_gen_image"
+    finally:
+        close_app(hot)
+        close_app(plain)
+
+
+def _broken_render(*_: Any) -> dict[str, Any]:
+    raise RuntimeError("a bug")
+
+
+@pytest.mark.parametrize("size", [60_000, 70_000])
+def test_a_chunked_body_over_the_limit_is_413_not_cut_short(size: int) -> None:
+    # A server that ends the stream itself (granian sets wsgi.input_terminated) lets
+    # werkzeug cut a chunked body at the limit instead of refusing it.
+    body = json.dumps({"product_url": PRODUCT}).encode()
+    body += b" " * (size - len(body) - 7) + b"garbage"
+    hot, plain = _apps()
+    try:
+        answers = []
+        for app in (hot, plain):
+            environ = {
+                "REQUEST_METHOD": "POST",
+                "PATH_INFO": BASE + "gen_image/",
+                "SERVER_NAME": "127.0.0.1",
+                "SERVER_PORT": "80",
+                "wsgi.url_scheme": "http",
+                "wsgi.input": io.BytesIO(body),
+                "wsgi.input_terminated": True,
+                "wsgi.errors": io.StringIO(),
+                "HTTP_TRANSFER_ENCODING": "chunked",
+                "CONTENT_TYPE": "application/json",
+                "HTTP_X_API_ID": "alice",
+                "HTTP_X_API_KEY": "k",
+            }
+            answers.append(_call(app, environ))
+        assert answers[0] == answers[1]
+        expected = "413" if size > 64 * 1024 else "400"  # "garbage" is not JSON either
+        assert answers[0][0].startswith(expected), answers[0]
+        assert state_of(hot).store.count() == 0
     finally:
         close_app(hot)
         close_app(plain)

@@ -155,6 +155,8 @@ def test_invalid_requests_get_the_same_verdict(
         ("application/json; charset=utf-8", Outcome.VALID),
         ("Application/JSON", Outcome.VALID),
         ("application/json; charset=latin-1", Outcome.UNDECIDED),
+        ("application/json;", Outcome.UNDECIDED),
+        (" application/json", Outcome.UNDECIDED),
         ("application/json; foo", Outcome.UNDECIDED),
         ("text/plain", Outcome.UNDECIDED),
         ("application/vnd.api+json", Outcome.UNDECIDED),

@@ -175,6 +175,23 @@ def test_plain_calls_take_the_hot_path_and_the_rest_do_not() -> None:
         close_app(hot)
 
 
+def _post_environ(body: bytes, **extra: str) -> dict[str, Any]:
+    """A raw WSGI POST to gen_image, for what the test client will not send."""
+    return {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": BASE + "gen_image/",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "80",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": io.StringIO(),
+        "CONTENT_TYPE": "application/json",
+        "HTTP_X_API_ID": "alice",
+        "HTTP_X_API_KEY": "k",
+        **extra,
+    }
+
+
 def _call(app: Flask, environ: dict[str, Any]) -> tuple[str, bytes]:
     statuses: list[str] = []
     body = b"".join(app(environ, lambda status, headers: statuses.append(status)))
@@ -186,20 +203,8 @@ def test_a_body_shorter_than_its_content_length_is_400_on_both_paths() -> None:
     try:
         answers = []
         for app in (hot, plain):
-            environ = {
-                "REQUEST_METHOD": "POST",
-                "PATH_INFO": BASE + "gen_image/",
-                "SERVER_NAME": "127.0.0.1",
-                "SERVER_PORT": "80",
-                "wsgi.url_scheme": "http",
-                "wsgi.input": io.BytesIO(json.dumps({"product_url": PRODUCT}).encode()),
-                "wsgi.errors": io.StringIO(),
-                "CONTENT_LENGTH": "500",
-                "CONTENT_TYPE": "application/json",
-                "HTTP_X_API_ID": "alice",
-                "HTTP_X_API_KEY": "k",
-            }
-            answers.append(_call(app, environ))
+            body = json.dumps({"product_url": PRODUCT}).encode()
+            answers.append(_call(app, _post_environ(body, CONTENT_LENGTH="500")))
         assert answers[0] == answers[1]
         assert answers[0][0].startswith("400")
         assert state_of(hot).errors == []
@@ -288,20 +293,8 @@ def test_a_chunked_body_over_the_limit_is_413_not_cut_short(size: int) -> None:
     try:
         answers = []
         for app in (hot, plain):
-            environ = {
-                "REQUEST_METHOD": "POST",
-                "PATH_INFO": BASE + "gen_image/",
-                "SERVER_NAME": "127.0.0.1",
-                "SERVER_PORT": "80",
-                "wsgi.url_scheme": "http",
-                "wsgi.input": io.BytesIO(body),
-                "wsgi.input_terminated": True,
-                "wsgi.errors": io.StringIO(),
-                "HTTP_TRANSFER_ENCODING": "chunked",
-                "CONTENT_TYPE": "application/json",
-                "HTTP_X_API_ID": "alice",
-                "HTTP_X_API_KEY": "k",
-            }
+            environ = _post_environ(body, HTTP_TRANSFER_ENCODING="chunked")
+            environ["wsgi.input_terminated"] = True
             answers.append(_call(app, environ))
         assert answers[0] == answers[1]
         expected = "413" if size > 64 * 1024 else "400"  # "garbage" is not JSON either

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import io
 import json
-import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -42,14 +41,6 @@ class HotPath:
     def __init__(self, app: Flask, state: MockState, fallback: WsgiApp) -> None:
         self.app, self.state, self.fallback = app, state, fallback
         self.answered = 0  # how many requests it answered itself, for tests and benchmarks
-        by_template: dict[str, dict[str, str]] = {}
-        for operation_id, (method, template) in state.contract.operations.items():
-            by_template.setdefault(template, {})[method] = operation_id
-        # Literal paths first, as Flask's router and the 405 check in app.py try them.
-        self._routes = [
-            (re.compile(re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(t)) + r"\Z"), m)
-            for t, m in sorted(by_template.items(), key=lambda item: "{" in item[0])
-        ]
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         seen: dict[str, Any] = {}
@@ -70,12 +61,11 @@ class HotPath:
         return response(environ, start_response)
 
     def _route(self, method: str, path: str) -> tuple[str, dict[str, str]] | None:
-        for pattern, methods in self._routes:
-            match = pattern.match(path)  # \Z, not $: "$" also matches before a final newline
-            if match:
-                operation = methods.get(method)  # an undocumented method: Flask's 405
-                return (operation, match.groupdict()) if operation else None
-        return None
+        found = self.state.contract.route(path)
+        if found is None:
+            return None
+        operation = found[0].get(method)  # an undocumented method: Flask's 405
+        return (operation, found[1]) if operation else None
 
     def _answer(self, environ: dict[str, Any], seen: dict[str, Any]) -> Response | JsonReply | None:
         """The answer, or None for Flask to give it; `seen` keeps what is known so far, for

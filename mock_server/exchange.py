@@ -30,12 +30,14 @@ _ENVIRON_KEYS = tuple(
 )
 
 
+def _encode(payload: Any) -> bytes:
+    # What flask.jsonify sends: compact, with a final newline.
+    return (json.dumps(payload, separators=(",", ":")) + "\n").encode()
+
+
 def json_response(status: int, payload: Any, headers: dict[str, str] | None = None) -> Response:
-    # What flask.jsonify sends (compact, a final newline), without needing an app context;
-    # the mock's payloads hold only JSON types.
-    response = Response(
-        json.dumps(payload, separators=(",", ":")) + "\n", status, mimetype="application/json"
-    )
+    # jsonify's bytes without needing an app context; the payloads hold only JSON types.
+    response = Response(_encode(payload), status, mimetype="application/json")
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
@@ -49,7 +51,7 @@ class JsonReply:
 
     def __init__(self, status: int, payload: Any) -> None:
         self.status_code = status
-        self._body = (json.dumps(payload, separators=(",", ":")) + "\n").encode()
+        self._body = _encode(payload)
         self.headers = {"Content-Type": "application/json", "Content-Length": str(len(self._body))}
 
     def get_data(self) -> bytes:

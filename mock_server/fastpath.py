@@ -154,6 +154,8 @@ class FastPath:
         self._document = document
         self._components = document.get("components", {})
         self._formats = format_checks(_formats_in(document))
+        # Every compiled schema carries the components; scan them for these once.
+        self._numeric_in_components = _NUMERIC_FORMATS & _formats_in(self._components)
         self._compiled: dict[str, Any] = {}
         self._operations: dict[str, _Operation] = {}
         self.not_compiled: dict[str, str] = {}  # operationId -> why openapi-core decides alone
@@ -192,7 +194,7 @@ class FastPath:
 
     def _compile_schema(self, schema: Any) -> Any:
         root = {"allOf": [schema], "components": self._components}
-        numeric = _NUMERIC_FORMATS.intersection(_formats_in(root))
+        numeric = self._numeric_in_components | (_NUMERIC_FORMATS & _formats_in(schema))
         if numeric:
             # jsonschema-rs applies formats to strings only; openapi-core to numbers too.
             raise _NotCompilable(f"numeric formats {sorted(numeric)}")

@@ -31,6 +31,11 @@ def default_spec_path() -> Path:
     )
 
 
+def _named_groups(escaped_template: str) -> str:
+    """Each escaped `{name}` of a path template as a `(?P<name>[^/]+)` group."""
+    return re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", escaped_template)
+
+
 @dataclass(frozen=True)
 class Contract:
     """The parsed spec plus an openapi-core validator built from it."""
@@ -70,30 +75,33 @@ class Contract:
 
     @cached_property
     def _path_patterns(self) -> list[tuple[re.Pattern[str], dict[str, str]]]:
-        """(pattern, {method: operationId}) per path, literal paths first as DRF tries them."""
+        """(pattern, {method: operationId}) per path, literal paths first as DRF tries them;
+        each `{name}` of a template is a named group."""
         by_path: dict[str, dict[str, str]] = {}
         for operation_id, (method, template) in self.operations.items():
             by_path.setdefault(template, {})[method] = operation_id
         ordered = sorted(by_path, key=lambda t: "{" in t)
-        return [
-            # \Z, not $: "$" also matches before a final newline ("/gen_image/%0A").
-            (re.compile(re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(t)) + r"\Z"), by_path[t])
-            for t in ordered
-        ]
+        # \Z, not $: "$" also matches before a final newline ("/gen_image/%0A").
+        return [(re.compile(_named_groups(re.escape(t)) + r"\Z"), by_path[t]) for t in ordered]
+
+    def route(self, path: str) -> tuple[dict[str, str], dict[str, str]] | None:
+        """({method: operationId}, path parameters) of the first documented path that
+        `path` matches, or None."""
+        for pattern, methods in self._path_patterns:
+            match = pattern.match(path)
+            if match:
+                return methods, match.groupdict()
+        return None
 
     def methods_for(self, path: str) -> list[str]:
         """The methods the spec documents on the path a request went to ([] if none)."""
-        for pattern, methods in self._path_patterns:
-            if pattern.match(path):
-                return list(methods)
-        return []
+        found = self.route(path)
+        return list(found[0]) if found else []
 
     def operation_for(self, method: str, path: str) -> str | None:
         """The operationId a request goes to, if the spec has one."""
-        for pattern, methods in self._path_patterns:
-            if pattern.match(path):
-                return methods.get(method.upper())
-        return None
+        found = self.route(path)
+        return found[0].get(method.upper()) if found else None
 
     def schema(self, name: str) -> dict[str, Any]:
         return self.document["components"]["schemas"][name]

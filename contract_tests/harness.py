@@ -322,7 +322,11 @@ class ClientHarness:
 
     @staticmethod
     def _check_output(state: MockState, stdout: str) -> list[Finding]:
-        made = [r.generated_video_url for r in state.store.list(API_ID) if r.generated_video_url]
+        made = [
+            r.generated_video_url
+            for r in state.simulator.list(API_ID, None)
+            if r.generated_video_url
+        ]
         lines = [line.strip() for line in stdout.splitlines() if line.strip()]
         printed = lines[-1] if lines else ""
         if printed not in made:

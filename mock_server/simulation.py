@@ -1,7 +1,10 @@
 """The running mock's tasks: create and follow up records, move them on the clock, notify.
 
-All mutation happens under one lock, and every operation first settles what fell due, so
-a client always reads a record as of the clock's now.
+All mutation happens under one lock, and every record is read as of the clock's now: a
+record with a webhook is moved on time by the ticker (its webhook must fire unasked), every
+other one is brought up to date when it is read. Its status is a function of its plan and the
+clock, so a client cannot tell the two apart, and a load of thousands of records costs no
+background work.
 """
 
 from __future__ import annotations
@@ -64,7 +67,8 @@ class Simulator:
     # -- time ---------------------------------------------------------------------------
 
     def settle(self, now: float | None = None) -> int:
-        """Apply every step due by `now`; return how many records moved."""
+        """Apply every step due by `now` to the records the ticker follows (those with a
+        webhook); return how many moved."""
         moved = 0
         with self._lock:
             now = self.clock.now() if now is None else now
@@ -73,15 +77,12 @@ class Simulator:
                 record = self.store.get(record_id)
                 if record is None or record.due is None or record.due > now:
                     continue  # stale heap entry: the record was rescheduled or finished
-                entered = apply_due_steps(record, now)
-                self.store.save(record)
-                self._schedule(record)
+                self._current(record, now)
                 moved += 1
-                self._announce(record, entered)
         return moved
 
     def _schedule(self, record: Record) -> None:
-        if record.due is not None:
+        if record.due is not None and record.webhook_url:
             heapq.heappush(self._due, (record.due, record.id))
             self._wake.notify_all()
             self.start()
@@ -91,8 +92,22 @@ class Simulator:
             if finishes_task(record, status):
                 self._notify(record, status)
 
+    def _current(self, record: Record, now: float) -> Record:
+        """`record` with every step due by `now` applied (and saved, and announced)."""
+        if record.due is not None and record.due <= now:
+            entered = apply_due_steps(record, now)
+            self.store.save(record)
+            self._schedule(record)
+            self._announce(record, entered)
+        return record
+
+    def _load(self, record_id: str) -> Record | None:
+        record = self.store.get(record_id)
+        return None if record is None else self._current(record, self.clock.now())
+
     def start(self) -> None:
-        """With a real clock, a thread finishes phases on time even when nobody polls."""
+        """With a real clock, a thread finishes phases with a webhook on time even when
+        nobody polls."""
         if self.clock.manual or self._ticker is not None or self._stopping:
             return
         self._ticker = threading.Thread(target=self._tick, name="creatify-mock-ticker", daemon=True)
@@ -120,7 +135,7 @@ class Simulator:
     def get(self, account: str, record_id: str) -> Record:
         with self._lock:
             self.settle()
-            record = self.store.get(record_id)
+            record = self._load(record_id)
             if record is None or record.account != account:
                 raise not_found()  # a foreign record answers exactly as an unknown one
             return record
@@ -128,7 +143,8 @@ class Simulator:
     def list(self, account: str, ids: list[str] | None) -> list[Record]:
         with self._lock:
             self.settle()
-            return self.store.list(account, ids)
+            now = self.clock.now()
+            return [self._current(r, now) for r in self.store.list(account, ids)]
 
     def gen_image(self, account: str, body: dict[str, Any], preference: Preference) -> Record:
         with self._lock:
@@ -205,7 +221,7 @@ class Simulator:
         """Admin: end the running task now, as a success or a failure."""
         with self._lock:
             self.settle()
-            record = self.store.get(record_id)
+            record = self._load(record_id)
             if record is None:
                 raise not_found()
             entered = finish_now(record, self.clock.now(), fail=fail, reason=reason)
@@ -216,7 +232,7 @@ class Simulator:
     def peek(self, record_id: str) -> Record | None:
         with self._lock:
             self.settle()
-            return self.store.get(record_id)
+            return self._load(record_id)
 
     def reset(self) -> None:
         with self._lock:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import time
 from collections.abc import Callable
 
 from conftest import Api, image_ready, new_record
@@ -135,3 +136,26 @@ def test_with_the_system_clock_webhooks_fire_without_polling(
         record_id = new_record(api, webhook_url=receiver.url)
         hit = receiver.next(timeout=5)  # no GET in between: the ticker finished the phase
         assert (hit["json"]["id"], hit["json"]["status"]) == (record_id, "image_generated")
+
+
+def test_records_without_a_webhook_cost_no_background_work(
+    make_app: Callable[..., Flask],
+) -> None:
+    # A load test leaves thousands of records behind; moving each on a timer would take
+    # the server's time. They are brought up to date when read instead.
+    config = MockConfig(phases=Phases(0.01, 0.02, 0.02), webhook_backoff=0.01)
+    api = _api(make_app, config, clock=SystemClock())
+    simulator = state_of(api.client.application).simulator
+    record_ids = [new_record(api) for _ in range(20)]
+    assert simulator._ticker is None
+    deadline = time.monotonic() + 5
+    while api.status(record_ids[0]) != "image_generated":  # polling alone moves it on
+        assert time.monotonic() < deadline, "the record never moved on"
+        time.sleep(0.01)
+    time.sleep(0.05)  # the last record was made a few ms after the first: let it finish too
+    assert [r["status"] for r in api.list().get_json()] == ["image_generated"] * 20
+    assert simulator._ticker is None
+    with Receiver() as receiver:
+        new_record(api, webhook_url=receiver.url)
+        assert simulator._ticker is not None
+        assert receiver.next(timeout=5)["json"]["status"] == "image_generated"

@@ -4,9 +4,10 @@ exchange, log its line."""
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from flask import Request, Response
@@ -18,16 +19,50 @@ from .validation import Violation
 if TYPE_CHECKING:
     from .state import MockState
 
-__all__ = ["JOURNALED_HEADERS", "JsonReply", "finish", "internal_error", "json_response"]
+__all__ = [
+    "JOURNALED_HEADERS",
+    "EnvironHeaders",
+    "JsonReply",
+    "finish",
+    "internal_error",
+    "json_response",
+]
 
 log = logging.getLogger("creatify_mock")
 JOURNALED_HEADERS = ("X-API-ID", "X-API-KEY", "Content-Type", "Prefer")
-# Their WSGI environ keys: read straight from the environ, a lookup through werkzeug's
-# EnvironHeaders costs a microsecond each.
-_ENVIRON_KEYS = tuple(
-    (name, "CONTENT_TYPE" if name == "Content-Type" else "HTTP_" + name.upper().replace("-", "_"))
-    for name in JOURNALED_HEADERS
-)
+
+
+@functools.lru_cache(maxsize=64)
+def _environ_key(name: str) -> str:
+    key = name.upper().replace("-", "_")
+    return key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else "HTTP_" + key
+
+
+class EnvironHeaders(Mapping[str, str]):
+    """A request's headers read straight from its WSGI environ, by name in any case:
+    werkzeug's own view rebuilds each key on every lookup, a microsecond each."""
+
+    __slots__ = ("environ",)
+
+    def __init__(self, environ: Mapping[str, Any]) -> None:
+        self.environ = environ
+
+    def __getitem__(self, name: str) -> str:
+        return self.environ[_environ_key(name)]  # type: ignore[no-any-return]
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and _environ_key(name) in self.environ
+
+    def __iter__(self) -> Iterator[str]:
+        for key in self.environ:
+            if key.startswith("HTTP_") or key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+                yield key.removeprefix("HTTP_").replace("_", "-").title()
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+_JOURNALED_KEYS = tuple((name, _environ_key(name)) for name in JOURNALED_HEADERS)
 
 
 def _encode(payload: Any) -> bytes:
@@ -45,12 +80,14 @@ def json_response(status: int, payload: Any, headers: dict[str, str] | None = No
 
 class JsonReply:
     """A JSON answer as the hot path sends it: the bytes, status line and two headers that
-    `json_response` sends, without building a werkzeug Response (about 25 µs)."""
+    `json_response` sends, without building a werkzeug Response (about 25 µs). `payload`
+    holds JSON types only, so the response check can take it as the decoded body."""
 
     content_type = mimetype = "application/json"
 
     def __init__(self, status: int, payload: Any) -> None:
         self.status_code = status
+        self.payload = payload
         self._body = _encode(payload)
         self.headers = {"Content-Type": "application/json", "Content-Length": str(len(self._body))}
 
@@ -77,10 +114,11 @@ def finish(
     account: str | None = None,
     record_id: str | None = None,
     record_status: str | None = None,
+    body: bytes | None = None,
 ) -> Response | JsonReply:
     """Validate the response of an API operation (`operation` None: not one), journal the
     exchange and log it; return the response to send (a 500 in --strict mode when the
-    mock broke its own contract)."""
+    mock broke its own contract). `body` is the request's, when the caller has read it."""
     method = req.method
     response_violations: list[Violation] = []
     if operation is not None and method != "HEAD":
@@ -115,9 +153,9 @@ def finish(
         record_id=record_id,
         record_status=record_status,
         request_headers=tuple(
-            (name, value) for name, key in _ENVIRON_KEYS if (value := environ.get(key))
+            (name, value) for name, key in _JOURNALED_KEYS if (value := environ.get(key))
         ),
-        request_body=_body_text(req),
+        request_body=_body_text(req) if body is None else _shown(body),
     )
     if log.isEnabledFor(logging.INFO):
         log.info(
@@ -149,4 +187,8 @@ def _body_text(req: Request) -> str:
         raw = req.get_data(cache=True)
     except HTTPException:  # refused as too large: keep the journal small too
         return ""
+    return _shown(raw)
+
+
+def _shown(raw: bytes) -> str:
     return raw[:4096].decode("utf-8", "replace")

@@ -53,9 +53,17 @@ class _NotCompilable(Exception):
     """The spec uses something the fast path does not model; openapi-core decides alone."""
 
 
+_CANONICAL_UUID = re.compile(
+    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+)
+
+
 def _uuid(value: str) -> bool:
     # The hyphenated 8-4-4-4-12 form only: UUID() alone also takes braces, "urn:uuid:" and
-    # bare hex, which openapi-core's checker refuses by looking for the four hyphens.
+    # bare hex, which openapi-core's checker refuses by looking for the four hyphens. The
+    # canonical form passes both at a regex's cost; anything else takes openapi-core's test.
+    if _CANONICAL_UUID.fullmatch(value):
+        return True
     try:
         UUID(value)
     except ValueError:
@@ -394,7 +402,10 @@ class FastPath:
         content_type: str | None,
         headers: Mapping[str, str],
         body: bytes,
+        parsed: Any = UNPARSED,
     ) -> Outcome:
+        """Judge a response; `parsed` is the data its JSON body was encoded from, when the
+        caller has it (JSON types only, so that it decodes to itself)."""
         operation = self._operations.get(operation_id)
         if operation is None:
             return Outcome.UNDECIDED
@@ -424,10 +435,11 @@ class FastPath:
         validator = response.media[media]
         if validator is None:
             return Outcome.VALID
-        try:
-            parsed = json.loads(body)
-        except (ValueError, RecursionError):
-            return Outcome.UNDECIDED
+        if parsed is UNPARSED:
+            try:
+                parsed = json.loads(body)
+            except (ValueError, RecursionError):
+                return Outcome.UNDECIDED
         return _verdict(validator, parsed)
 
 

@@ -51,7 +51,7 @@ class Store:
             state = record.to_state()
             cursor = self._db.execute(
                 "INSERT INTO records (id, account, due, data) VALUES (?, ?, ?, ?)",
-                (record.id, record.account, record.due, json.dumps(state)),
+                (record.id, record.account, record.due, _dump(state)),
             )
             # The row's seq is the record's: read back from its column, not from `data`.
             record.seq = state["seq"] = int(cursor.lastrowid or 0)
@@ -63,8 +63,9 @@ class Store:
             state = record.to_state()
             self._db.execute(
                 "UPDATE records SET due = ?, data = ? WHERE id = ?",
-                (record.due, json.dumps(state), record.id),
+                (record.due, _dump(state), record.id),
             )
+            state["seq"] = record.seq
             self._remember(record.id, state)
 
     def get(self, record_id: str) -> Record | None:
@@ -135,6 +136,10 @@ class Store:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+def _dump(state: dict[str, Any]) -> str:
+    return json.dumps(state, separators=(",", ":"))
 
 
 def _state(row: tuple[int, str]) -> dict[str, Any]:

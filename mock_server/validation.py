@@ -436,6 +436,8 @@ class Validator:
                 content_type=response.content_type,
                 headers=response.headers,
                 body=response.get_data(),
+                # A JsonReply keeps the data it encoded: checked as is, not decoded again.
+                parsed=getattr(response, "payload", UNPARSED),
             )
             if outcome is Outcome.VALID:
                 return []

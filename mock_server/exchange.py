@@ -10,6 +10,7 @@ import logging
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from flask import Request, Response
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
@@ -66,8 +67,12 @@ _JOURNALED_KEYS = tuple((name, _environ_key(name)) for name in JOURNALED_HEADERS
 
 
 def _encode(payload: Any) -> bytes:
-    # What flask.jsonify sends: compact, with a final newline.
-    return (json.dumps(payload, separators=(",", ":")) + "\n").encode()
+    # What flask.jsonify sends: compact, with a final newline. orjson writes the same bytes
+    # (but for non-ASCII text, sent as UTF-8 rather than escaped) at a tenth of the cost.
+    try:
+        return orjson.dumps(payload, option=orjson.OPT_APPEND_NEWLINE)
+    except orjson.JSONEncodeError:  # an integer past 64 bits, which json.dumps can write
+        return (json.dumps(payload, separators=(",", ":")) + "\n").encode()
 
 
 def json_response(status: int, payload: Any, headers: dict[str, str] | None = None) -> Response:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from .jobs import Record
 
@@ -139,10 +140,11 @@ class Store:
 
 
 def _dump(state: dict[str, Any]) -> str:
-    return json.dumps(state, separators=(",", ":"))
+    # Text, not bytes, so that a --state file stays readable with the sqlite3 shell.
+    return orjson.dumps(state).decode()
 
 
 def _state(row: tuple[int, str]) -> dict[str, Any]:
-    state: dict[str, Any] = json.loads(row[1])
+    state: dict[str, Any] = orjson.loads(row[1])
     state["seq"] = int(row[0])
     return state

@@ -159,9 +159,27 @@ def in_process() -> dict[str, float]:
         base_url=CREATIFY_URL,
         transport=httpx.MockTransport(lambda request: httpx.Response(200, json=record)),
     ) as http:
-        floor = steady(lambda: http.get(f"/api/product_to_videos/{record['id']}/"), 400)
+        floor = steady(lambda: http.get(path), 400)
     figures["  floor: httpx MockTransport µs/call (same JSON, no app)"] = floor
+    figures["  floor: a respx route answering the same JSON µs/call (no app)"] = _respx_floor(
+        path, record
+    )
     return figures
+
+
+def _respx_floor(path: str, record: dict[str, Any]) -> float:
+    """respx's own cost: the same router and client as CreatifyMock's, a constant answer."""
+    import respx
+
+    from contract_tests import CREATIFY_URL
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=record)
+
+    router = respx.MockRouter(base_url=CREATIFY_URL, assert_all_called=False)
+    router.route().mock(side_effect=answer)
+    with router, httpx.Client(base_url=CREATIFY_URL, headers=HEADERS) as http:
+        return steady(lambda: http.get(path), 400)
 
 
 def wrk(url: str, connections: int, duration: int, post: bool) -> dict[str, float] | None:

@@ -14,7 +14,6 @@ import click
 from mock_server.cli import main
 
 from .harness import BASE_SCENARIOS, ClientHarness, Scenario, draw_variants
-from .reports import summary, write_json, write_junit
 
 __all__ = ["main"]
 
@@ -86,6 +85,8 @@ def verify_client(
     CREATIFY_PRODUCT_URL; it must print the video URL and exit 0 when the video was made,
     and exit non-zero when the API reports a failure or refuses it.
     """
+    from .reports import summary, write_json, write_junit  # XML: not for `serve` to load
+
     scenarios: list[Scenario] = [s for s in BASE_SCENARIOS if not chosen or s.name in chosen]
     if not chosen or "variants" in chosen:
         scenarios += draw_variants(seed, variant_count)

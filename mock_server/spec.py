@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -9,7 +11,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
+import orjson
 
 __all__ = ["Contract", "default_spec_path"]
 
@@ -31,6 +33,37 @@ def default_spec_path() -> Path:
     )
 
 
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "creatify-mock"
+
+
+def _parse(raw: bytes) -> dict[str, Any]:
+    """The YAML document, parsed once per content: importing and running PyYAML is a tenth
+    of the mock's start, so each spec's parse is kept as JSON in the user's cache, under its
+    digest. A document JSON cannot hold exactly (a date, an integer key) is not kept."""
+    cached = _cache_dir() / f"spec-{hashlib.sha256(raw).hexdigest()[:32]}.json"
+    try:
+        document: dict[str, Any] = orjson.loads(cached.read_bytes())
+        return document
+    except (OSError, orjson.JSONDecodeError):
+        pass
+    import yaml
+
+    # libyaml's loader when PyYAML has it: five times faster at start.
+    document = yaml.load(raw.decode("utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    try:
+        encoded = orjson.dumps(document)
+        if orjson.loads(encoded) == document:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            partial = cached.with_suffix(f".{os.getpid()}.tmp")
+            partial.write_bytes(encoded)
+            partial.replace(cached)  # whole or absent, even with mocks starting side by side
+    except (OSError, TypeError, orjson.JSONEncodeError):
+        pass  # a read-only home, or a document JSON cannot hold: parse it each time
+    return document
+
+
 def _named_groups(escaped_template: str) -> str:
     """Each escaped `{name}` of a path template as a `(?P<name>[^/]+)` group."""
     return re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", escaped_template)
@@ -46,10 +79,7 @@ class Contract:
     @classmethod
     def load(cls, path: str | Path | None = None) -> Contract:
         spec_path = Path(path) if path is not None else default_spec_path()
-        with spec_path.open(encoding="utf-8") as fh:
-            # libyaml's loader when PyYAML has it: five times faster at start.
-            document = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-        return cls(path=spec_path, document=document)
+        return cls(path=spec_path, document=_parse(spec_path.read_bytes()))
 
     @cached_property
     def openapi(self) -> Any:

@@ -6,11 +6,13 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 from openapi_spec_validator import validate
 
 from mock_server import Contract
 from mock_server.config import Phases
 from mock_server.jobs import ALLOWED_SOURCES, Record, plan_image_task, plan_video_task
+from mock_server.spec import default_spec_path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "mock_server"
 
@@ -100,3 +102,36 @@ def test_no_schema_enum_is_copied_into_python(contract: Contract) -> None:
     source = "\n".join(p.read_text() for p in PACKAGE.glob("*.py"))
     for value in enums:
         assert not re.search(rf"[\"']{re.escape(value)}[\"']", source), value
+
+
+def test_a_parsed_spec_is_kept_by_content_and_read_back_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import yaml
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    spec = tmp_path / "openapi.yaml"
+    spec.write_text(default_spec_path().read_text(encoding="utf-8"), encoding="utf-8")
+    parsed = yaml.safe_load(spec.read_text(encoding="utf-8"))
+    assert Contract.load(spec).document == parsed
+    (kept,) = (tmp_path / "cache" / "creatify-mock").iterdir()
+    assert Contract.load(spec).document == parsed  # from the cache this time
+
+    kept.write_bytes(b"{not json")  # a torn or corrupt file is parsed anew, not trusted
+    assert Contract.load(spec).document == parsed
+
+    spec.write_text(spec.read_text(encoding="utf-8").replace("Product", "Goods"), "utf-8")
+    changed = Contract.load(spec).document  # new content, new key: never the old parse
+    assert changed == yaml.safe_load(spec.read_text(encoding="utf-8")) != parsed
+    assert len(list((tmp_path / "cache" / "creatify-mock").iterdir())) == 2
+
+
+def test_a_spec_json_cannot_hold_is_parsed_each_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    spec = tmp_path / "openapi.yaml"
+    spec.write_text("openapi: 3.1.0\npaths: {}\nresponses:\n  200: {description: ok}\n")
+    assert Contract.load(spec).document["responses"] == {200: {"description": "ok"}}
+    assert not (tmp_path / "cache" / "creatify-mock").exists()
+    assert Contract.load(spec).document["responses"] == {200: {"description": "ok"}}

@@ -21,8 +21,9 @@ from typing import Any
 from flask import Flask, Response
 
 from .errors import ApiError
-from .exchange import EnvironHeaders, JsonReply, finish, internal_error
+from .exchange import JsonReply, finish, internal_error
 from .fastpath import UNPARSED, Outcome
+from .headers import EnvironHeaders
 from .outcomes import Preference
 from .routes import perform
 from .state import MockState
@@ -118,15 +119,7 @@ class HotPath:
                     parsed = json.loads(raw)
                 except (ValueError, RecursionError):
                     return None
-        fast = state.validator.fast.check_request(
-            operation,
-            path_args=path_args,
-            query={},
-            headers=headers,
-            content_type=environ.get("CONTENT_TYPE"),
-            body=raw,
-            parsed=parsed,
-        )
+        fast = state.validator.fast_verdict(req, operation, parsed, body=raw)
         if fast.outcome is not Outcome.VALID:
             return None
         verdict = RequestVerdict(

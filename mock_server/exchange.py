@@ -4,10 +4,9 @@ exchange, log its line."""
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -15,55 +14,19 @@ from flask import Request, Response
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
+from .headers import environ_key
 from .validation import Violation
 
 if TYPE_CHECKING:
     from .state import MockState
 
-__all__ = [
-    "JOURNALED_HEADERS",
-    "EnvironHeaders",
-    "JsonReply",
-    "finish",
-    "internal_error",
-    "json_response",
-]
+__all__ = ["JOURNALED_HEADERS", "JsonReply", "finish", "internal_error", "json_response"]
 
 log = logging.getLogger("creatify_mock")
 JOURNALED_HEADERS = ("X-API-ID", "X-API-KEY", "Content-Type", "Prefer")
 
 
-@functools.lru_cache(maxsize=64)
-def _environ_key(name: str) -> str:
-    key = name.upper().replace("-", "_")
-    return key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else "HTTP_" + key
-
-
-class EnvironHeaders(Mapping[str, str]):
-    """A request's headers read straight from its WSGI environ, by name in any case:
-    werkzeug's own view rebuilds each key on every lookup, a microsecond each."""
-
-    __slots__ = ("environ",)
-
-    def __init__(self, environ: Mapping[str, Any]) -> None:
-        self.environ = environ
-
-    def __getitem__(self, name: str) -> str:
-        return self.environ[_environ_key(name)]  # type: ignore[no-any-return]
-
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and _environ_key(name) in self.environ
-
-    def __iter__(self) -> Iterator[str]:
-        for key in self.environ:
-            if key.startswith("HTTP_") or key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-                yield key.removeprefix("HTTP_").replace("_", "-").title()
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self)
-
-
-_JOURNALED_KEYS = tuple((name, _environ_key(name)) for name in JOURNALED_HEADERS)
+_JOURNALED_KEYS = tuple((name, environ_key(name)) for name in JOURNALED_HEADERS)
 
 
 def _encode(payload: Any) -> bytes:

@@ -414,9 +414,15 @@ def main() -> None:
     test_seconds = None
     if not args.skip_tests:
         started = time.perf_counter()
-        result = subprocess.run(["make", "test"], cwd=ROOT, capture_output=True, text=True)
+        # Not this make's variables: `make bench ARGS=...` would hand its ARGS to pytest.
+        env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "ARGS")}
+        result = subprocess.run(
+            ["make", "test", "ARGS="], cwd=ROOT, capture_output=True, text=True, env=env
+        )
         test_seconds = time.perf_counter() - started
         print(f"\n# make test: {test_seconds:.0f} s wall, exit {result.returncode}")
+        if result.returncode:
+            print("\n".join((result.stdout + result.stderr).splitlines()[-20:]))
 
     goals(figures, starts, memory, rates)
 

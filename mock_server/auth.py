@@ -34,8 +34,7 @@ class Authenticator:
                 )
         api_id, api_key = headers["X-API-ID"], headers["X-API-KEY"]
         if self.credentials and not any(
-            hmac.compare_digest(c.api_id, api_id) and hmac.compare_digest(c.api_key, api_key)
-            for c in self.credentials
+            _same(c.api_id, api_id) and _same(c.api_key, api_key) for c in self.credentials
         ):
             raise ApiError(
                 failure_status,
@@ -48,3 +47,10 @@ class Authenticator:
         if self.credentials:
             return " (use a pair shown in creatify-mock's banner)"
         return " (this mock accepts any non-empty pair)"
+
+
+def _same(expected: str, given: str) -> bool:
+    # compare_digest takes str only when ASCII; a header may carry any Latin-1 byte.
+    return hmac.compare_digest(
+        expected.encode("utf-8", "surrogateescape"), given.encode("utf-8", "surrogateescape")
+    )

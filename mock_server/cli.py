@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import math
 import secrets
 import sys
 from collections.abc import Callable
@@ -57,6 +58,13 @@ def _run(
     click.echo(farewell())
 
 
+def _finite(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    # FloatRange lets "inf" and "nan" through; a phase must end for its record to.
+    if not math.isfinite(value):
+        raise click.BadParameter(f"expected a finite number of seconds; got {value!r}")
+    return value
+
+
 @click.group()
 @click.version_option(_version(), prog_name="creatify-mock")
 def main() -> None:
@@ -98,12 +106,14 @@ def main() -> None:
     default=Phases.initializing,
     show_default=True,
     type=click.FloatRange(min=0),
+    callback=_finite,
 )
 @click.option(
     "--image-seconds",
     default=Phases.image_generating,
     show_default=True,
     type=click.FloatRange(min=0),
+    callback=_finite,
     help="How long image_generating lasts.",
 )
 @click.option(
@@ -111,6 +121,7 @@ def main() -> None:
     default=Phases.video_generating,
     show_default=True,
     type=click.FloatRange(min=0),
+    callback=_finite,
     help="How long video_generating lasts.",
 )
 @click.option(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
 from typing import Any
@@ -91,8 +92,10 @@ class Phases:
     def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
-            if not isinstance(value, int | float) or value < 0:
-                raise ValueError(f"{f.name}: expected seconds >= 0; got {value!r}")
+            if not isinstance(value, int | float) or not 0 <= value < math.inf:
+                raise ValueError(
+                    f"{f.name}: expected a finite number of seconds >= 0; got {value!r}"
+                )
 
 
 @dataclass(frozen=True)

@@ -26,12 +26,14 @@ log = logging.getLogger("creatify_mock")
 JOURNALED_HEADERS = ("X-API-ID", "X-API-KEY", "Content-Type", "Prefer")
 
 
+# Read straight from the environ: through werkzeug's view each lookup costs a microsecond.
 _JOURNALED_KEYS = tuple((name, environ_key(name)) for name in JOURNALED_HEADERS)
 
 
 def _encode(payload: Any) -> bytes:
-    # What flask.jsonify sends: compact, with a final newline. orjson writes the same bytes
-    # (but for non-ASCII text, sent as UTF-8 rather than escaped) at a tenth of the cost.
+    # What flask.jsonify sends: compact, with a final newline, at a tenth of json.dumps'
+    # cost. orjson writes the same JSON, not always the same bytes: non-ASCII text as UTF-8
+    # rather than escaped, 1e-07 as 1e-7.
     try:
         return orjson.dumps(payload, option=orjson.OPT_APPEND_NEWLINE)
     except orjson.JSONEncodeError:  # an integer past 64 bits, which json.dumps can write
@@ -48,8 +50,9 @@ def json_response(status: int, payload: Any, headers: dict[str, str] | None = No
 
 class JsonReply:
     """A JSON answer as the hot path sends it: the bytes, status line and two headers that
-    `json_response` sends, without building a werkzeug Response (about 25 µs). `payload`
-    holds JSON types only, so the response check can take it as the decoded body."""
+    `json_response` sends, without building a werkzeug Response (about 25 µs). The response
+    check takes `payload` as the decoded body: what the mock renders is dicts, lists, str,
+    int, bool and None, which decode to themselves."""
 
     content_type = mimetype = "application/json"
 

@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # each server is imported only by the command that runs it
 from flask import Flask
 
 from .app import close_app, create_app
+from .state import EXTENSION
 
 __all__ = ["MockServer", "bind", "serve_fast", "serve_forever"]
 
@@ -46,6 +47,7 @@ def serve_forever(
     app: Flask, host: str, port: int, threads: int, on_ready: Callable[[str], None]
 ) -> None:
     server = bind(app, host, port, threads)
+    _resume(app)
     on_ready(base_url(server))
     try:
         server.run()
@@ -77,6 +79,7 @@ def serve_fast(
         threading.Thread(
             target=_announce_when_listening, args=(host, port, url, on_ready), daemon=True
         ).start()
+        _resume(app)
         return app
 
     server = MPServer(
@@ -90,6 +93,15 @@ def serve_fast(
         workers_kill_timeout=5,
     )
     server.serve(target_loader=load)
+
+
+def _resume(app: Flask) -> None:
+    # Where the app is served (after granian's fork): webhooks a --state file left due go
+    # out on time even if no client calls. Not every app served is a mock (the recorder,
+    # a bare WSGI function).
+    state = getattr(app, "extensions", {}).get(EXTENSION)
+    if state is not None:
+        state.simulator.resume()
 
 
 def _free_port(host: str) -> int:
@@ -152,7 +164,7 @@ class MockServer:
 
     Keyword arguments other than host and port go to `create_app`; or pass an app built
     already. Werkzeug's threaded server serves it here (a clean shutdown() from any
-    thread); `creatify-mock serve` uses waitress.
+    thread); `creatify-mock serve` uses granian.
     """
 
     def __init__(
@@ -192,6 +204,7 @@ class MockServer:
                 f"cannot listen on {self.host}:{self.port} ({exc.strerror}); pick another "
                 "port, or 0 for any free one",
             ) from exc
+        _resume(self.app)
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": 0.05},  # how soon stop() is heard

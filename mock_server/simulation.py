@@ -71,6 +71,8 @@ class Simulator:
         webhook); return how many moved."""
         moved = 0
         with self._lock:
+            if self._due and self._ticker is None:
+                self.start()  # webhooks still due from a --state file: on time from now on
             now = self.clock.now() if now is None else now
             while self._due and self._due[0][0] <= now:
                 _, record_id = heapq.heappop(self._due)
@@ -104,6 +106,13 @@ class Simulator:
     def _load(self, record_id: str) -> Record | None:
         record = self.store.get(record_id)
         return None if record is None else self._current(record, self.clock.now())
+
+    def resume(self) -> None:
+        """Start the ticker for webhooks a --state file left due. The servers call it where
+        they serve (after granian's fork), so that they go out even if no client calls."""
+        with self._lock:
+            if self._due:
+                self.start()
 
     def start(self) -> None:
         """With a real clock, a thread finishes phases with a webhook on time even when

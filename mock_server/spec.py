@@ -33,35 +33,47 @@ def default_spec_path() -> Path:
     )
 
 
-def _cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "creatify-mock"
+def _cache_file(raw: bytes) -> Path | None:
+    """Where the parse of `raw` is kept, or None with no home to keep it in."""
+    try:
+        base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    except RuntimeError:  # no HOME and no passwd entry: an arbitrary-uid container
+        return None
+    return Path(base) / "creatify-mock" / f"spec-{hashlib.sha256(raw).hexdigest()[:32]}.json"
 
 
 def _parse(raw: bytes) -> dict[str, Any]:
     """The YAML document, parsed once per content: importing and running PyYAML is a tenth
     of the mock's start, so each spec's parse is kept as JSON in the user's cache, under its
     digest. A document JSON cannot hold exactly (a date, an integer key) is not kept."""
-    cached = _cache_dir() / f"spec-{hashlib.sha256(raw).hexdigest()[:32]}.json"
-    try:
-        document: dict[str, Any] = orjson.loads(cached.read_bytes())
-        return document
-    except (OSError, orjson.JSONDecodeError):
-        pass
+    cached = _cache_file(raw)
+    if cached is not None:
+        try:
+            kept = orjson.loads(cached.read_bytes())
+            if isinstance(kept, dict):
+                return kept
+        except (OSError, orjson.JSONDecodeError):
+            pass
     import yaml
 
     # libyaml's loader when PyYAML has it: five times faster at start.
     document = yaml.load(raw.decode("utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    if cached is not None and isinstance(document, dict):
+        _keep(cached, document)
+    return document  # type: ignore[no-any-return]
+
+
+def _keep(cached: Path, document: dict[str, Any]) -> None:
     try:
         encoded = orjson.dumps(document)
-        if orjson.loads(encoded) == document:
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            partial = cached.with_suffix(f".{os.getpid()}.tmp")
-            partial.write_bytes(encoded)
-            partial.replace(cached)  # whole or absent, even with mocks starting side by side
-    except (OSError, TypeError, orjson.JSONEncodeError):
-        pass  # a read-only home, or a document JSON cannot hold: parse it each time
-    return document
+        if orjson.loads(encoded) != document:
+            return  # JSON would change it (a date, a NaN): parse it each time instead
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_bytes(encoded)
+        partial.replace(cached)  # whole or absent, even with mocks starting side by side
+    except (OSError, TypeError):  # a read-only home; an integer key (JSONEncodeError)
+        pass
 
 
 def _named_groups(escaped_template: str) -> str:

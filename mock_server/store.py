@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from collections import OrderedDict
@@ -105,10 +106,11 @@ class Store:
         return [Record.from_state(_state(row)) for row in rows]
 
     def pending(self) -> list[tuple[float, str]]:
-        """(due, id) of every record with a step still to come."""
+        """(due, id) of every record with a step still to come and a webhook to call."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT due, id FROM records WHERE due IS NOT NULL ORDER BY due"
+                "SELECT due, id FROM records WHERE due IS NOT NULL "
+                "AND coalesce(json_extract(data, '$.webhook_url'), '') != '' ORDER BY due"
             ).fetchall()
         return [(float(due), str(rid)) for due, rid in rows]
 
@@ -141,10 +143,16 @@ class Store:
 
 def _dump(state: dict[str, Any]) -> str:
     # Text, not bytes, so that a --state file stays readable with the sqlite3 shell.
-    return orjson.dumps(state).decode()
+    try:
+        return orjson.dumps(state).decode()
+    except orjson.JSONEncodeError:  # a lone surrogate a client sent, which json escapes
+        return json.dumps(state, separators=(",", ":"))
 
 
 def _state(row: tuple[int, str]) -> dict[str, Any]:
-    state: dict[str, Any] = orjson.loads(row[1])
+    try:
+        state: dict[str, Any] = orjson.loads(row[1])
+    except orjson.JSONDecodeError:  # an escaped lone surrogate, or Infinity from an old file
+        state = json.loads(row[1])
     state["seq"] = int(row[0])
     return state

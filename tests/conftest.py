@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -13,6 +17,12 @@ from werkzeug.test import TestResponse
 from mock_server import Contract, ManualClock, MockConfig, close_app, create_app
 
 pytest_plugins = ["pytester"]
+
+# Parsed specs go to a cache of the suite's own, not the user's (~/.cache): set before any
+# module loads the spec at collection, and inherited by the servers the tests start.
+_CACHE = tempfile.mkdtemp(prefix="creatify-mock-tests-")
+os.environ["XDG_CACHE_HOME"] = _CACHE
+atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 
 BASE = "/api/product_to_videos/"
 PRODUCT = "https://example.com/products/shoe.jpg"

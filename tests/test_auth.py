@@ -10,6 +10,7 @@ from conftest import BASE, Api, image_ready, new_record, video_ready
 from flask import Flask
 
 from mock_server import Credentials, ManualClock, MockConfig, Variants
+from mock_server.state import state_of
 
 OPERATIONS = [
     ("get", BASE),
@@ -82,3 +83,11 @@ def test_records_are_private_to_their_account(api: Api, clock: ManualClock) -> N
     assert other.list([image_id, video_id]).get_json() == []
     assert {r["id"] for r in api.list().get_json()} == {image_id, video_id}
     assert api.status(image_id) == "image_generated"  # the foreign calls changed nothing
+
+
+def test_a_key_outside_ascii_is_refused_not_a_500(locked_app: Flask) -> None:
+    # Found in review: hmac.compare_digest raises TypeError on non-ASCII text.
+    client = locked_app.test_client()
+    bad = client.get(BASE, headers={"X-API-ID": "team-id", "X-API-KEY": "k\xe9y"})
+    assert bad.status_code == 401
+    assert state_of(locked_app).errors == []

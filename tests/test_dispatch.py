@@ -175,7 +175,7 @@ def test_plain_calls_take_the_hot_path_and_the_rest_do_not() -> None:
         close_app(hot)
 
 
-def _post_environ(body: bytes, **extra: str) -> dict[str, Any]:
+def _post_environ(body: bytes, **extra: Any) -> dict[str, Any]:
     """A raw WSGI POST to gen_image, for what the test client will not send."""
     return {
         "REQUEST_METHOD": "POST",
@@ -208,6 +208,38 @@ def test_a_body_shorter_than_its_content_length_is_400_on_both_paths() -> None:
         assert answers[0] == answers[1]
         assert answers[0][0].startswith("400")
         assert state_of(hot).errors == []
+    finally:
+        close_app(hot)
+        close_app(plain)
+
+
+_JSON = json.dumps({"product_url": PRODUCT}).encode()
+
+
+@pytest.mark.parametrize(
+    ("body", "extra"),
+    [
+        (_JSON, {"CONTENT_LENGTH": "1" * 5000}),  # past int()'s 4,300 digits
+        (_JSON, {"CONTENT_LENGTH": "0" * 30 + str(len(_JSON))}),
+        (_JSON, {"CONTENT_LENGTH": str(len(_JSON) - 1), "wsgi.input_terminated": True}),
+        (_JSON + b" x", {"CONTENT_LENGTH": str(len(_JSON)), "wsgi.input_terminated": True}),
+        (_JSON, {"CONTENT_LENGTH": "0", "wsgi.input_terminated": True}),
+        (_JSON, {"CONTENT_LENGTH": str(len(_JSON)), "wsgi.input_terminated": True}),
+    ],
+    ids=["5000 digits", "leading zeros", "terminated, longer", "terminated, trailing bytes",
+         "terminated, length 0", "terminated, exact"],
+)  # fmt: skip
+def test_content_lengths_are_read_as_werkzeug_reads_them(
+    body: bytes, extra: dict[str, Any]
+) -> None:
+    # Found in review: int() of 5,000 digits raised (a 500), and where the server framed
+    # the body the hot path cut it at Content-Length while werkzeug reads it to the end.
+    hot, plain = _apps()
+    try:
+        answers = [_call(app, _post_environ(body, **extra)) for app in (hot, plain)]
+        assert answers[0] == answers[1]
+        assert not answers[0][0].startswith("5")
+        assert state_of(hot).errors == state_of(plain).errors == []
     finally:
         close_app(hot)
         close_app(plain)
@@ -300,6 +332,25 @@ def test_a_chunked_body_over_the_limit_is_413_not_cut_short(size: int) -> None:
         expected = "413" if size > 64 * 1024 else "400"  # "garbage" is not JSON either
         assert answers[0][0].startswith(expected), answers[0]
         assert state_of(hot).store.count() == 0
+    finally:
+        close_app(hot)
+        close_app(plain)
+
+
+def test_a_lone_surrogate_in_a_prompt_is_kept_on_both_paths() -> None:
+    # Found in review: valid JSON ("\ud800") that orjson will not write made a 500.
+    body = b'{"product_url": "https://example.com/p.jpg", "image_prompt": "\\ud800"}'
+    hot, plain = _apps()
+    try:
+        for app in (hot, plain):
+            client = app.test_client()
+            made = client.post(
+                BASE + "gen_image/", data=body, content_type="application/json", headers=AUTH
+            )
+            assert made.status_code == 200, made.get_json()
+            again = client.get(BASE + made.get_json()["id"] + "/", headers=AUTH)
+            assert again.get_json()["image_prompt"] == "\ud800"
+            assert state_of(app).errors == []
     finally:
         close_app(hot)
         close_app(plain)

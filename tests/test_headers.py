@@ -30,7 +30,17 @@ def test_lookups_agree_with_werkzeug(name: str) -> None:
     assert ours.get(name) == theirs.get(name)
 
 
-def test_the_names_listed_are_werkzeugs() -> None:
-    ours, theirs = EnvironHeaders(ENVIRON), WerkzeugHeaders(ENVIRON)
-    assert set(ours) == {name for name, _ in theirs}
+@pytest.mark.parametrize(
+    "extra",
+    [{}, {"CONTENT_TYPE": ""}, {"CONTENT_LENGTH": ""}, {"HTTP_CONTENT_TYPE": "text/plain"}],
+)
+def test_the_names_listed_are_werkzeugs(extra: dict[str, str]) -> None:
+    environ = {**ENVIRON, **extra}
+    ours, theirs = EnvironHeaders(environ), WerkzeugHeaders(environ)
+    assert sorted(ours) == sorted(name for name, _ in theirs)
     assert len(ours) == len(theirs)
+
+
+def test_a_name_that_is_not_text_is_simply_absent() -> None:
+    assert EnvironHeaders(ENVIRON).get(5) is None  # type: ignore[call-overload]
+    assert 5 not in EnvironHeaders(ENVIRON)

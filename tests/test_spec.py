@@ -135,3 +135,24 @@ def test_a_spec_json_cannot_hold_is_parsed_each_time(
     assert Contract.load(spec).document["responses"] == {200: {"description": "ok"}}
     assert not (tmp_path / "cache" / "creatify-mock").exists()
     assert Contract.load(spec).document["responses"] == {200: {"description": "ok"}}
+
+
+def test_a_spec_loads_without_a_home_to_cache_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    # An arbitrary-uid container: no HOME, no passwd entry, so Path.home() raises.
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+
+    def no_home() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.setattr(Path, "home", staticmethod(no_home))
+    assert Contract.load().operations  # parsed, just not kept
+
+
+def test_a_kept_parse_that_is_not_a_document_is_not_trusted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    Contract.load()
+    (kept,) = (tmp_path / "creatify-mock").iterdir()
+    kept.write_bytes(b"[1, 2]")
+    assert Contract.load().operations

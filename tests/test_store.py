@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from mock_server.jobs import Record, Step
@@ -58,3 +59,25 @@ def test_clear_forgets_the_cached_copies_too() -> None:
     store.clear()
     assert store.get(record.id) is None
     assert store.count() == 0
+
+
+def test_text_orjson_cannot_write_or_read_is_kept_by_json(tmp_path: Path) -> None:
+    # Found in review: a lone surrogate (valid JSON "\ud800" from a client) made orjson
+    # refuse the record, and a file an older mock wrote with Infinity could not be read.
+    store = Store(tmp_path / "state.db", cache_size=1)
+    odd = _record(1)
+    odd.image_prompt = "\ud800"
+    store.insert(odd)
+    store.insert(_record(2))  # pushes the first out of the cache: read back from SQLite
+    read = store.get(odd.id)
+    assert read is not None and read.image_prompt == "\ud800"
+    written_by_json = json.dumps(
+        {"id": odd.id, "account": "acct", "type": "product_anyshot", "product_url": "u",
+         "aspect_ratio": "16x9", "created_at": 1.0, "updated_at": 1.0,
+         "steps": [{"at": float("inf"), "status": "image_generating"}]}
+    )  # fmt: skip
+    assert "Infinity" in written_by_json
+    store._db.execute("UPDATE records SET data = ? WHERE id = ?", (written_by_json, odd.id))
+    store.insert(_record(3))
+    old = store.get(odd.id)
+    assert old is not None and old.steps[0].at == float("inf")

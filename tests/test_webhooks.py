@@ -5,12 +5,22 @@ from __future__ import annotations
 import socket
 import time
 from collections.abc import Callable
+from pathlib import Path
 
+import pytest
 from conftest import Api, image_ready, new_record
 from flask import Flask
 from receiver import Receiver
 
-from mock_server import ManualClock, MockConfig, Phases, SystemClock
+from mock_server import (
+    ManualClock,
+    MockConfig,
+    MockServer,
+    Phases,
+    SystemClock,
+    close_app,
+    create_app,
+)
 from mock_server.state import state_of
 
 FAST = MockConfig(webhook_backoff=0.01, webhook_timeout=0.5)
@@ -159,3 +169,24 @@ def test_records_without_a_webhook_cost_no_background_work(
         new_record(api, webhook_url=receiver.url)
         assert simulator._ticker is not None
         assert receiver.next(timeout=5)["json"]["status"] == "image_generated"
+
+
+def test_a_restart_sends_the_webhooks_its_state_file_left_due(tmp_path: Path) -> None:
+    # Found in review: only a new webhook record started the ticker, so a webhook left due
+    # by a --state file waited for some client to call.
+    config = MockConfig(
+        phases=Phases(0.3, 0.3, 0.3), webhook_backoff=0.01, state_path=str(tmp_path / "s.db")
+    )
+    with Receiver() as receiver:
+        first = create_app(config, clock=SystemClock())
+        record_id = new_record(Api(first.test_client()), webhook_url=receiver.url)
+        close_app(first)  # stopped before the image was made
+        with MockServer(create_app(config, clock=SystemClock())):  # and no client calls
+            hit = receiver.next(timeout=5)
+        assert (hit["json"]["id"], hit["json"]["status"]) == (record_id, "image_generated")
+
+
+@pytest.mark.parametrize("seconds", [float("inf"), float("nan"), -1])
+def test_a_phase_must_end(seconds: float) -> None:
+    with pytest.raises(ValueError, match="finite number of seconds"):
+        Phases(image_generating=seconds)

@@ -16,9 +16,12 @@ from .jobs import Record
 
 __all__ = ["Store"]
 
+# seq is the rowid: one more than the largest, so newer records list first. AUTOINCREMENT
+# would also never reuse a seq after `clear`, which nothing needs, for a write to
+# sqlite_sequence on every insert (a third of an insert's cost).
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq INTEGER PRIMARY KEY,
     id TEXT NOT NULL UNIQUE,
     account TEXT NOT NULL,
     due REAL,

@@ -80,7 +80,7 @@ class Store:
                 self._cache.move_to_end(record_id)
             else:
                 row = self._db.execute(
-                    "SELECT seq, data FROM records WHERE id = ?", (record_id,)
+                    "SELECT seq, id, account, data FROM records WHERE id = ?", (record_id,)
                 ).fetchone()
                 if row is None:
                     return None
@@ -96,7 +96,7 @@ class Store:
 
     def list(self, account: str, ids: Iterable[str] | None = None) -> list[Record]:
         """The account's records, newest first, optionally only those in `ids`."""
-        query = "SELECT seq, data FROM records WHERE account = ?"
+        query = "SELECT seq, id, account, data FROM records WHERE account = ?"
         args: list[str] = [account]
         if ids is not None:
             wanted = list(dict.fromkeys(ids))
@@ -145,17 +145,23 @@ class Store:
 
 
 def _dump(state: dict[str, Any]) -> str:
-    # Text, not bytes, so that a --state file stays readable with the sqlite3 shell.
+    # id and account have columns of their own. Text, not bytes, so that a --state file
+    # stays readable with the sqlite3 shell.
+    data = {k: v for k, v in state.items() if k not in _COLUMNS}
     try:
-        return orjson.dumps(state).decode()
+        return orjson.dumps(data).decode()
     except orjson.JSONEncodeError:  # a lone surrogate a client sent, which json escapes
-        return json.dumps(state, separators=(",", ":"))
+        return json.dumps(data, separators=(",", ":"))
 
 
-def _state(row: tuple[int, str]) -> dict[str, Any]:
+def _state(row: tuple[int, str, str, str]) -> dict[str, Any]:
+    seq, record_id, account, text = row
     try:
-        state: dict[str, Any] = orjson.loads(row[1])
+        state: dict[str, Any] = orjson.loads(text)
     except orjson.JSONDecodeError:  # an escaped lone surrogate, or Infinity from an old file
-        state = json.loads(row[1])
-    state["seq"] = int(row[0])
+        state = json.loads(text)
+    state.update(seq=int(seq), id=record_id, account=account)
     return state
+
+
+_COLUMNS = frozenset({"seq", "id", "account"})

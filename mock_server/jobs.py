@@ -79,7 +79,8 @@ class Record:
     def to_state(self) -> dict[str, Any]:
         """The record as JSON-ready data, without `seq` (the store keeps it in a column of
         its own) or a field at its default: a load test leaves thousands of records behind,
-        and this halves each one."""
+        and this halves each one. A changed default would change what stored records
+        mean; tests/test_store.py pins them."""
         # By hand, not dataclasses.asdict: its recursive deep copy cost ~100 µs a record.
         data = {
             name: value

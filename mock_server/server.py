@@ -96,6 +96,7 @@ def serve_fast(
     # What start built (the app, the spec, compiled validators) lives as long as the process:
     # frozen, the collector neither scans it on every full pass nor, by touching it, copies
     # its pages into the forked worker.
+    gc.collect()  # what start left as garbage is freed, not frozen for good
     gc.freeze()
     server.serve(target_loader=load)
 

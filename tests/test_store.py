@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import MISSING, fields
 from pathlib import Path
 
 from mock_server.jobs import Record, Step
@@ -81,3 +82,41 @@ def test_text_orjson_cannot_write_or_read_is_kept_by_json(tmp_path: Path) -> Non
     store.insert(_record(3))
     old = store.get(odd.id)
     assert old is not None and old.steps[0].at == float("inf")
+
+
+def test_records_come_back_whole_with_fields_at_their_defaults_or_not(tmp_path: Path) -> None:
+    # Fields at their default are not written: reading must restore exactly what was kept,
+    # from SQLite as from the cache. A changed default fails here.
+    assert {
+        f.name: f.default for f in fields(Record) if f.default is not MISSING
+    } == {
+        "status": "initializing", "override_avatar": None, "motion_style": None,
+        "product_showcase_url": None, "image_prompt": None, "video_prompt": None,
+        "webhook_url": None, "generated_photo_url": None, "generated_video_url": None,
+        "failed_reason": None, "regen_type": None, "regen_source_id": None, "seq": 0,
+        "submitted_url": "", "task": "image", "failure_reason": None,
+        "failure_source": None, "video_failure": None,
+    }  # fmt: skip
+    plain = _record(1)
+    plain.steps = []
+    full = _record(2)
+    for f in fields(Record):
+        if f.default is None:
+            setattr(full, f.name, f"{f.name}-value")
+    full.video_failure = ("a reason", "rate")
+    full.status, full.task, full.submitted_url = "video_generating", "video", "https://x/y"
+    store = Store(tmp_path / "state.db", cache_size=1)
+    for record in (plain, full):
+        store.insert(record)
+    for record in (plain, full):
+        cached_or_not = store.get(record.id)
+        assert cached_or_not == record
+    assert Store(tmp_path / "state.db").get(plain.id) == plain  # from the file alone
+
+
+def test_a_save_after_clear_does_not_bring_the_record_back(tmp_path: Path) -> None:
+    store = Store(tmp_path / "state.db")
+    record = store.insert(_record(1))
+    store.clear()
+    store.save(record)
+    assert store.get(record.id) is None

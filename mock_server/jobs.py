@@ -85,7 +85,7 @@ class Record:
         data = {
             name: value
             for name, default in _STORED_FIELDS
-            if (value := getattr(self, name)) != default or default is _REQUIRED
+            if (value := getattr(self, name)) != default
         }
         if self.steps:
             data["steps"] = [{"at": s.at, "status": s.status} for s in self.steps]
@@ -100,7 +100,7 @@ class Record:
         return cls(**data)
 
 
-_REQUIRED: Any = object()
+_REQUIRED: Any = object()  # equal to no value: a field without a default is always kept
 # (name, default) of every field `to_state` keeps; steps, the one list, it writes itself.
 _STORED_FIELDS = tuple(
     (f.name, _REQUIRED if f.default is MISSING else f.default)

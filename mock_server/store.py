@@ -81,7 +81,7 @@ class Store:
                 self._cache.move_to_end(record_id)
             else:
                 row = self._db.execute(
-                    "SELECT seq, id, account, data FROM records WHERE id = ?", (record_id,)
+                    "SELECT seq, data FROM records WHERE id = ?", (record_id,)
                 ).fetchone()
                 if row is None:
                     return None
@@ -97,7 +97,7 @@ class Store:
 
     def list(self, account: str, ids: Iterable[str] | None = None) -> list[Record]:
         """The account's records, newest first, optionally only those in `ids`."""
-        query = "SELECT seq, id, account, data FROM records WHERE account = ?"
+        query = "SELECT seq, data FROM records WHERE account = ?"
         args: list[str] = [account]
         if ids is not None:
             wanted = list(dict.fromkeys(ids))
@@ -155,11 +155,11 @@ def _dump(state: dict[str, Any]) -> str:
         return json.dumps(data, separators=(",", ":"))
 
 
-def _state(row: tuple[int, str, str, str]) -> dict[str, Any]:
-    seq, record_id, account, text = row
+def _state(row: tuple[int, str]) -> dict[str, Any]:
+    seq, text = row
     try:
         state: dict[str, Any] = orjson.loads(text)
     except orjson.JSONDecodeError:  # an escaped lone surrogate, or Infinity from an old file
         state = json.loads(text)
-    state.update(seq=int(seq), id=record_id, account=account)
+    state["seq"] = int(seq)
     return state

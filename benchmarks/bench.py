@@ -111,8 +111,8 @@ def in_process() -> dict[str, float]:
 
     from contract_tests import CREATIFY_URL, CreatifyMock
     from mock_server import ManualClock, create_app
-    from mock_server.exchange import JsonReply
-    from mock_server.fastpath import UNPARSED
+    from mock_server.api.exchange import JsonReply
+    from mock_server.contract.compiled import UNPARSED
     from mock_server.state import state_of
 
     app: Flask = create_app(clock=ManualClock())

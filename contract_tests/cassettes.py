@@ -69,8 +69,8 @@ class Cassette:
     def __enter__(self) -> Cassette:
         import respx
 
-        from mock_server.recorder import FORWARDED_HEADER, create_recorder
-        from mock_server.replay import create_replay_app
+        from mock_server.recordings.recorder import FORWARDED_HEADER, create_recorder
+        from mock_server.recordings.replay import create_replay_app
 
         self.recording = self.mode is RecordMode.ALL or (
             self.mode is RecordMode.ONCE and not self.path.exists()

@@ -26,10 +26,10 @@ from mock_server import (
     close_app,
     create_app,
 )
+from mock_server.api.faults import Fault
+from mock_server.api.journal import JournalEntry
 from mock_server.config import EmptyValues, Timestamps
-from mock_server.faults import Fault
-from mock_server.journal import JournalEntry
-from mock_server.outcomes import Outcome
+from mock_server.lifecycle.outcomes import Outcome
 from mock_server.state import MockState, state_of
 
 __all__ = [
@@ -213,7 +213,7 @@ class ClientHarness:
 
     def run_replay(self, recordings: Path) -> ScenarioResult:
         """The client against answers recorded from the real API (`serve --replay`)."""
-        from mock_server.replay import create_replay_app
+        from mock_server.recordings.replay import create_replay_app
 
         app = create_replay_app(recordings)
         replayer = app.extensions["creatify_replay"]

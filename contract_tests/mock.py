@@ -13,8 +13,8 @@ import httpx
 from flask import Flask
 
 from mock_server import Credentials, ManualClock, MockConfig, MockServer, close_app, create_app
-from mock_server.outcomes import Outcome
-from mock_server.render import render
+from mock_server.api.render import render
+from mock_server.lifecycle.outcomes import Outcome
 from mock_server.state import MockState, state_of
 
 from .failures import ContractFailure, ContractViolation, MockServerError

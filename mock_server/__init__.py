@@ -5,12 +5,12 @@
 """
 
 from .app import close_app, create_app
-from .clock import Clock, ManualClock, SystemClock
 from .config import Credentials, MockConfig, Phases, Variants
+from .contract.spec import Contract, default_spec_path
+from .contract.validator import Violation
 from .errors import AdminError, ApiError, FieldErrors, MockError, WrongState
+from .lifecycle.clock import Clock, ManualClock, SystemClock
 from .server import MockServer
-from .spec import Contract, default_spec_path
-from .validation import Violation
 
 __all__ = [
     "AdminError",

@@ -16,21 +16,21 @@ from werkzeug.exceptions import (
 )
 from werkzeug.routing import RequestRedirect
 
-from . import admin, routes
-from .auth import HEADERS, Authenticator
-from .clock import Clock, ManualClock, SystemClock
+from .api import admin, operations
+from .api.auth import HEADERS, Authenticator
+from .api.dispatch import HotPath
+from .api.exchange import finish, internal_error, json_response
+from .api.journal import Journal
+from .api.webhooks import WebhookDispatcher
 from .config import MockConfig
-from .dispatch import HotPath
+from .contract.compiled import UNPARSED
+from .contract.spec import Contract
+from .contract.validator import Validator, Violation
 from .errors import ApiError, FieldErrors, WrongState
-from .exchange import finish, internal_error, json_response
-from .fastpath import UNPARSED
-from .journal import Journal
-from .outcomes import OutcomePolicy
-from .spec import Contract
+from .lifecycle.clock import Clock, ManualClock, SystemClock
+from .lifecycle.outcomes import OutcomePolicy
+from .lifecycle.store import Store
 from .state import EXTENSION, MockState, state_of
-from .store import Store
-from .validation import Validator, Violation
-from .webhooks import WebhookDispatcher
 
 __all__ = ["close_app", "create_app"]
 
@@ -82,7 +82,7 @@ def create_app(
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the docs' key order
     app.extensions[EXTENSION] = state
-    routes.register(app, state)
+    operations.register(app, state)
     app.register_blueprint(admin.blueprint, url_prefix=ADMIN_PREFIX)
     app.before_request(_before)
     app.after_request(_after)

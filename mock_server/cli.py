@@ -15,10 +15,10 @@ import click
 from flask import Flask
 
 from .app import create_app
-from .clock import ManualClock, SystemClock
 from .config import Credentials, MockConfig, Phases, Variants
+from .contract.spec import Contract
+from .lifecycle.clock import ManualClock, SystemClock
 from .server import serve_fast, serve_forever
-from .spec import Contract
 
 __all__ = ["main"]
 
@@ -243,7 +243,7 @@ def serve(
     contract = Contract.load(spec_path)
     clock = ManualClock() if manual_clock else SystemClock()
     if replay_dir is not None:
-        from .replay import create_replay_app
+        from .recordings.replay import create_replay_app
 
         try:
             app = create_replay_app(replay_dir)
@@ -308,7 +308,7 @@ def serve(
 def record(upstream: str, out_dir: Path, host: str, port: int, scrub_values: tuple[str, ...],
            threads: int) -> None:  # fmt: skip
     """Record real traffic: a reverse proxy that keeps each exchange, scrubbed, as HAR."""
-    from .recorder import create_recorder
+    from .recordings.recorder import create_recorder
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     app = create_recorder(upstream, out_dir, scrub_values=scrub_values)
@@ -339,7 +339,7 @@ def fixtures() -> None:
 @click.option("--show-excused", is_flag=True, help="Also list drift that a fixture explains.")
 def fixtures_check(path: Path, spec_path: str | None, show_excused: bool) -> None:
     """Check every exchange under PATH against the spec; exit 1 on unexplained drift."""
-    from .drift import check_path
+    from .recordings.drift import check_path
 
     checked, drifts = check_path(path, Contract.load(spec_path))
     open_drifts = [d for d in drifts if not d.excused_by]

@@ -8,19 +8,19 @@ from typing import Any
 
 from flask import Flask, current_app
 
-from .auth import Authenticator
-from .clock import Clock
+from .api.auth import Authenticator
+from .api.faults import FaultQueue
+from .api.journal import Journal
+from .api.render import render
+from .api.webhooks import WebhookDispatcher
 from .config import MockConfig, Variants
-from .faults import FaultQueue
-from .jobs import Record
-from .journal import Journal
-from .outcomes import OutcomePolicy
-from .render import render
-from .simulation import Simulator
-from .spec import Contract
-from .store import Store
-from .validation import Validator
-from .webhooks import WebhookDispatcher
+from .contract.spec import Contract
+from .contract.validator import Validator
+from .lifecycle.clock import Clock
+from .lifecycle.outcomes import OutcomePolicy
+from .lifecycle.records import Record
+from .lifecycle.simulator import Simulator
+from .lifecycle.store import Store
 
 __all__ = ["EXTENSION", "MockState", "state_of"]
 

@@ -23,9 +23,9 @@ from schemathesis.core import NotSet
 
 from contract_tests import records
 from mock_server import Contract, ManualClock, close_app, create_app
-from mock_server.fastpath import FastPath, Outcome
+from mock_server.contract.compiled import FastPath, Outcome
+from mock_server.contract.validator import Validator
 from mock_server.state import state_of
-from mock_server.validation import Validator
 
 UUID_TEXT = "3c90c3cc-0d44-4b50-8888-8dd25736052a"
 AUTH = {"X-API-ID": "k", "X-API-KEY": "s"}
@@ -462,7 +462,7 @@ FORMAT_SAMPLES = st.one_of(
 def test_format_checks_mean_what_openapi_cores_do(value: str, name: str) -> None:
     from openapi_schema_validator import oas31_format_checker
 
-    from mock_server.fastpath import format_checks
+    from mock_server.contract.compiled import format_checks
 
     ours = format_checks({name})[name](value)
     assert ours == oas31_format_checker.conforms(value, name), (name, value)

@@ -90,7 +90,7 @@ def test_the_command_writes_json_and_junit(tmp_path: Path) -> None:
 
 def test_a_scenario_can_run_from_a_recording(tmp_path: Path) -> None:
     from mock_server import MockConfig, MockServer, Phases, SystemClock, create_app
-    from mock_server.recorder import create_recorder
+    from mock_server.recordings.recorder import create_recorder
 
     upstream = create_app(MockConfig(phases=Phases(0.2, 0.4, 0.6)), clock=SystemClock())
     with MockServer(upstream) as api, MockServer(create_recorder(api.url, tmp_path)) as proxy:

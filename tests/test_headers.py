@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from werkzeug.datastructures import EnvironHeaders as WerkzeugHeaders
 
-from mock_server.headers import EnvironHeaders
+from mock_server.api.headers import EnvironHeaders
 
 ENVIRON = {
     "REQUEST_METHOD": "POST",

@@ -11,8 +11,8 @@ from openapi_spec_validator import validate
 
 from mock_server import Contract
 from mock_server.config import Phases
-from mock_server.jobs import ALLOWED_SOURCES, Record, plan_image_task, plan_video_task
-from mock_server.spec import default_spec_path
+from mock_server.contract.spec import default_spec_path
+from mock_server.lifecycle.records import ALLOWED_SOURCES, Record, plan_image_task, plan_video_task
 
 PACKAGE = Path(__file__).resolve().parent.parent / "mock_server"
 

@@ -6,8 +6,8 @@ import json
 from dataclasses import MISSING, fields
 from pathlib import Path
 
-from mock_server.jobs import Record, Step
-from mock_server.store import Store
+from mock_server.lifecycle.records import Record, Step
+from mock_server.lifecycle.store import Store
 
 
 def _record(n: int, account: str = "acct") -> Record:

@@ -9,7 +9,7 @@ from hypothesis.errors import InvalidArgument
 
 from contract_tests import InvalidBody, invalid_request_bodies, records, request_bodies
 from mock_server import Contract
-from mock_server.validation import Validator
+from mock_server.contract.validator import Validator
 
 BODY_OPERATIONS = (
     "product_to_videos_gen_image",

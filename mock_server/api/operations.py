@@ -9,11 +9,11 @@ from typing import Any
 
 from flask import Flask, Response, g, request
 
+from ..contract.validator import RequestVerdict
+from ..lifecycle.outcomes import Preference, parse_prefer
+from ..lifecycle.records import Record
+from ..state import MockState, state_of
 from .exchange import json_response
-from .jobs import Record
-from .outcomes import Preference, parse_prefer
-from .state import MockState, state_of
-from .validation import RequestVerdict
 
 __all__ = ["Answer", "perform", "register"]
 

@@ -6,8 +6,8 @@ import functools
 from datetime import UTC, datetime
 from typing import Any
 
-from .config import EmptyValues, Timestamps, Variants
-from .jobs import PACIFIC, Record
+from ..config import EmptyValues, Timestamps, Variants
+from ..lifecycle.records import PACIFIC, Record
 
 __all__ = ["format_time", "render"]
 

@@ -9,9 +9,9 @@ from pathlib import Path
 from flask import Request, Response
 from werkzeug.test import EnvironBuilder
 
+from ..contract.spec import Contract
+from ..contract.validator import Validator, Violation
 from .har import Entry, load_dir
-from .spec import Contract
-from .validation import Validator, Violation
 
 __all__ = ["Drift", "check_entry", "check_path"]
 

@@ -14,11 +14,11 @@ from flask import Request, Response
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
+from ..contract.validator import Violation
 from .headers import environ_key
-from .validation import Violation
 
 if TYPE_CHECKING:
-    from .state import MockState
+    from ..state import MockState
 
 __all__ = ["JOURNALED_HEADERS", "JsonReply", "finish", "internal_error", "json_response"]
 

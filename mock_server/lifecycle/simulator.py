@@ -16,10 +16,11 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from ..config import Phases
+from ..errors import ApiError, WrongState
 from .clock import Clock
-from .config import Phases
-from .errors import ApiError, WrongState
-from .jobs import (
+from .outcomes import OutcomePolicy, Preference
+from .records import (
     ALLOWED_SOURCES,
     Record,
     apply_due_steps,
@@ -29,7 +30,6 @@ from .jobs import (
     plan_image_task,
     plan_video_task,
 )
-from .outcomes import OutcomePolicy, Preference
 from .store import Store
 
 __all__ = ["Simulator"]

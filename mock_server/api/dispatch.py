@@ -20,14 +20,14 @@ from typing import Any
 
 from flask import Flask, Response
 
-from .errors import ApiError
+from ..contract.compiled import UNPARSED, Outcome
+from ..contract.validator import RequestVerdict
+from ..errors import ApiError
+from ..lifecycle.outcomes import Preference
+from ..state import MockState
 from .exchange import JsonReply, finish, internal_error
-from .fastpath import UNPARSED, Outcome
 from .headers import EnvironHeaders
-from .outcomes import Preference
-from .routes import perform
-from .state import MockState
-from .validation import RequestVerdict
+from .operations import perform
 
 __all__ = ["HotPath"]
 

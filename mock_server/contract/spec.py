@@ -15,7 +15,7 @@ import orjson
 
 __all__ = ["Contract", "default_spec_path"]
 
-_REPO_SPEC = Path(__file__).resolve().parent.parent / "spec" / "openapi.yaml"
+_REPO_SPEC = Path(__file__).resolve().parents[2] / "spec" / "openapi.yaml"
 
 
 def default_spec_path() -> Path:

@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from .jobs import Record
+from .records import Record
 
 __all__ = ["Store"]
 

@@ -7,12 +7,12 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from .clock import ManualClock
-from .errors import AdminError, ApiError
+from ..errors import AdminError, ApiError
+from ..lifecycle.clock import ManualClock
+from ..lifecycle.outcomes import Outcome
+from ..state import MockState, state_of
 from .faults import Fault
-from .outcomes import Outcome
 from .render import format_time
-from .state import MockState, state_of
 
 __all__ = ["TOKEN_HEADER", "blueprint"]
 

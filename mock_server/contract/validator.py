@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any
 from flask import Request, Response
 from werkzeug.exceptions import HTTPException
 
-from .fastpath import UNPARSED, FastPath, FastRequest, Outcome
-from .headers import EnvironHeaders
+from ..api.headers import EnvironHeaders
+from .compiled import UNPARSED, FastPath, FastRequest, Outcome
 
 if TYPE_CHECKING:
-    from .exchange import JsonReply
+    from ..api.exchange import JsonReply
 from .spec import Contract
 
 __all__ = ["RequestVerdict", "Validator", "Violation"]

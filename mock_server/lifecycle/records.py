@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from .config import Phases
+from ..config import Phases
 
 __all__ = [
     "ALLOWED_SOURCES",

@@ -13,10 +13,10 @@ from pathlib import Path
 import httpx
 from flask import Flask, Response, request
 
+from ..contract.spec import Contract
+from ..contract.validator import Validator
 from .drift import Drift, check_entry
 from .har import SCRUBBED, Entry, HarFile, entry_from_exchange, scrub
-from .spec import Contract
-from .validation import Validator
 
 __all__ = ["FORWARDED_HEADER", "Recorder", "create_recorder"]
 

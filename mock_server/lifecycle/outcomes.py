@@ -8,7 +8,7 @@ from collections import deque
 from dataclasses import dataclass
 from enum import StrEnum
 
-from .errors import ApiError
+from ..errors import ApiError
 
 __all__ = ["MAGIC_VALUES", "Outcome", "OutcomePolicy", "Preference", "parse_prefer"]
 

@@ -6,8 +6,8 @@ import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .config import Credentials
-from .errors import ApiError
+from ..config import Credentials
+from ..errors import ApiError
 
 __all__ = ["HEADERS", "Authenticator"]
 

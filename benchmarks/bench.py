@@ -108,12 +108,12 @@ def steady(call: Callable[[], Any], per_round: int, rounds: int = 5) -> float:
 
 def in_process() -> dict[str, float]:
     from flask import Flask
+    from mock_server.state import state_of
 
     from contract_tests import CREATIFY_URL, CreatifyMock
     from mock_server import ManualClock, create_app
     from mock_server.api.exchange import JsonReply
     from mock_server.contract.compiled import UNPARSED
-    from mock_server.state import state_of
 
     app: Flask = create_app(clock=ManualClock())
     validator = state_of(app).validator

@@ -29,9 +29,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.bare_app import app as bare_app  # noqa: E402
 from mock_server import ManualClock, MockConfig, create_app  # noqa: E402
+from mock_server.api.state import state_of  # noqa: E402
 from mock_server.contract.compiled import FastRequest, Outcome  # noqa: E402
 from mock_server.contract.validator import Validator  # noqa: E402
-from mock_server.state import state_of  # noqa: E402
 
 HEADERS = {"X-API-ID": "bench", "X-API-KEY": "bench"}
 BODY = json.dumps({"product_url": "https://example.com/shoe.jpg"})

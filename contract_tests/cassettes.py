@@ -9,28 +9,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+
+from mock_server import Choice
 
 from .mock import CREATIFY_URL
 
 __all__ = ["Cassette", "CassetteMissing", "RecordMode"]
 
 
-class RecordMode(StrEnum):
+class RecordMode(Choice):
     NONE = "none"
     ONCE = "once"
     ALL = "all"
-
-    @classmethod
-    def parse(cls, value: object) -> RecordMode:
-        try:
-            return cls(str(value))
-        except ValueError:
-            valid = ", ".join(repr(m.value) for m in cls)
-            raise ValueError(f"record mode: expected one of {valid}; got {value!r}") from None
 
 
 @dataclass
@@ -64,13 +57,12 @@ class Cassette:
     _app: Any = field(init=False, default=None)
 
     def __post_init__(self) -> None:
-        self.mode = RecordMode.parse(self.mode)
+        self.mode = RecordMode.parse("record mode", self.mode)
 
     def __enter__(self) -> Cassette:
         import respx
 
-        from mock_server.recordings.recorder import FORWARDED_HEADER, create_recorder
-        from mock_server.recordings.replay import create_replay_app
+        from mock_server import FORWARDED_HEADER, create_recorder, create_replay_app
 
         self.recording = self.mode is RecordMode.ALL or (
             self.mode is RecordMode.ONCE and not self.path.exists()

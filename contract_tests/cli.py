@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from mock_server.cli import main
+from mock_server import main
 
 from .harness import BASE_SCENARIOS, ClientHarness, Scenario, draw_variants
 

@@ -18,19 +18,17 @@ from pathlib import Path
 from typing import Any
 
 from mock_server import (
+    Controls,
     Credentials,
+    JournalEntry,
     MockConfig,
     MockServer,
     Phases,
     SystemClock,
     close_app,
     create_app,
+    create_replay_app,
 )
-from mock_server.api.faults import Fault
-from mock_server.api.journal import JournalEntry
-from mock_server.config import EmptyValues, Timestamps
-from mock_server.lifecycle.outcomes import Outcome
-from mock_server.state import MockState, state_of
 
 __all__ = [
     "BASE_SCENARIOS",
@@ -86,12 +84,8 @@ def draw_variants(seed: int, count: int) -> list[Scenario]:
     from hypothesis import seed as hypothesis_seed
     from hypothesis import strategies as st
 
-    space = {
-        "empty_values": [e.value for e in EmptyValues],
-        "timestamps": [t.value for t in Timestamps],
-        "extra_keys": [False, True],
-        "post_status": [200, 201],
-    }
+    choices = Controls.variant_choices()
+    space = {k: choices[k] for k in ("empty_values", "timestamps", "extra_keys", "post_status")}
     combinations = [dict(zip(space, values, strict=True)) for values in product(*space.values())]
     drawn: list[dict[str, Any]] = []
 
@@ -198,23 +192,21 @@ class ClientHarness:
             webhook_attempts=1,
         )
         app = create_app(config, clock=SystemClock())
-        state = state_of(app)
-        self._prepare(state, scenario)
+        controls = Controls.of(app)
+        self._prepare(controls, scenario)
         try:
             with MockServer(app) as server:
                 result = self._launch(scenario, server.url)
                 time.sleep(0.05)  # let the last journal entry land
-                entries = state.journal.entries()
+                entries = controls.journal()
                 result.requests = len(entries)
-                result.findings = self._check(scenario, state, entries, result)
+                result.findings = self._check(scenario, controls, entries, result)
         finally:
             close_app(app)
         return result
 
     def run_replay(self, recordings: Path) -> ScenarioResult:
         """The client against answers recorded from the real API (`serve --replay`)."""
-        from mock_server.recordings.replay import create_replay_app
-
         app = create_replay_app(recordings)
         replayer = app.extensions["creatify_replay"]
         scenario = Scenario("replay", f"answers recorded in {recordings}")
@@ -242,13 +234,13 @@ class ClientHarness:
             )
         return result
 
-    def _prepare(self, state: MockState, scenario: Scenario) -> None:
+    def _prepare(self, controls: Controls, scenario: Scenario) -> None:
         if scenario.variants:
-            state.set_variants(dict(scenario.variants))
+            controls.set_variants(dict(scenario.variants))
         if scenario.fail_phase:
-            state.outcomes.enqueue(Outcome(f"{scenario.fail_phase}-failed"))
+            controls.fail_next(scenario.fail_phase)
         for status, operation, count in scenario.faults:
-            state.faults.add(Fault(status, operation, retry_after=1), count)
+            controls.queue_fault(status, operation, count, retry_after=1)
 
     def _launch(self, scenario: Scenario, url: str) -> ScenarioResult:
         env = {
@@ -281,7 +273,7 @@ class ClientHarness:
     def _check(
         self,
         scenario: Scenario,
-        state: MockState,
+        controls: Controls,
         entries: list[JournalEntry],
         result: ScenarioResult,
     ) -> list[Finding]:
@@ -314,18 +306,16 @@ class ClientHarness:
                 )
             )
         if scenario.expect_video and result.exit_code == 0:
-            findings += self._check_output(state, result.stdout)
+            findings += self._check_output(controls, result.stdout)
         findings += check_contract(entries)
         findings += check_polling(entries, self.max_polls_per_second)
         findings += check_paid_posts(entries)
         return findings
 
     @staticmethod
-    def _check_output(state: MockState, stdout: str) -> list[Finding]:
+    def _check_output(controls: Controls, stdout: str) -> list[Finding]:
         made = [
-            r.generated_video_url
-            for r in state.simulator.list(API_ID, None)
-            if r.generated_video_url
+            r["generated_video_url"] for r in controls.records(API_ID) if r["generated_video_url"]
         ]
         lines = [line.strip() for line in stdout.splitlines() if line.strip()]
         printed = lines[-1] if lines else ""

@@ -12,10 +12,15 @@ from typing import Any, Literal, TypeVar
 import httpx
 from flask import Flask
 
-from mock_server import Credentials, ManualClock, MockConfig, MockServer, close_app, create_app
-from mock_server.api.render import render
-from mock_server.lifecycle.outcomes import Outcome
-from mock_server.state import MockState, state_of
+from mock_server import (
+    Controls,
+    Credentials,
+    ManualClock,
+    MockConfig,
+    MockServer,
+    close_app,
+    create_app,
+)
 
 from .failures import ContractFailure, ContractViolation, MockServerError
 
@@ -74,17 +79,9 @@ class CreatifyMock:
     # -- lifecycle ------------------------------------------------------------------------
 
     @property
-    def state(self) -> MockState:
-        return state_of(self.app)
-
-    @property
-    def clock(self) -> ManualClock:
-        clock = self.state.clock
-        if not isinstance(clock, ManualClock):
-            raise TypeError(
-                "CreatifyMock needs an app on a ManualClock; build it with shared_app()"
-            )
-        return clock
+    def controls(self) -> Controls:
+        """Every control of the mock (the admin API's, in Python)."""
+        return Controls.of(self.app)
 
     def start(self) -> CreatifyMock:
         if self.transport == "live" and self._server is None:
@@ -110,13 +107,13 @@ class CreatifyMock:
         self, *, variants: Mapping[str, Any] | None = None, expect_violations: bool | None = None
     ) -> CreatifyMock:
         """Forget every record, request and delivery, then apply this test's variants."""
-        self.state.reset()
+        self.controls.reset()
         if variants is not None:
             self.variants = dict(variants)
         if expect_violations is not None:
             self.expect_violations = expect_violations
         if self.variants:
-            self.state.set_variants(self.variants)
+            self.controls.set_variants(self.variants)
         return self
 
     def stop(self) -> None:
@@ -199,42 +196,38 @@ class CreatifyMock:
 
     def advance(self, seconds: float) -> None:
         """Move the clock; every phase that falls due finishes (and its webhook is sent)."""
-        self.clock.advance(seconds)
+        if not self.controls.manual_clock:
+            raise TypeError(
+                "CreatifyMock needs an app on a ManualClock; build it with shared_app()"
+            )
+        self.controls.advance(seconds)
 
     def fail_next(self, phase: Literal["image", "video"], count: int = 1) -> None:
         """Make the next `count` image or video phases fail."""
-        outcome = {"image": Outcome.IMAGE_FAILED, "video": Outcome.VIDEO_FAILED}.get(phase)
-        if outcome is None:
-            raise ValueError(f"phase: expected 'image' or 'video'; got {phase!r}")
-        self.state.outcomes.enqueue(outcome, count)
+        self.controls.fail_next(phase, count)
 
     def complete(self, record_id: str) -> dict[str, Any]:
-        """Finish the record's running phase now, successfully."""
-        return render(
-            self.state.simulator.finish(record_id, fail=False, reason=None), self.state.variants
-        )
+        """Finish the record's running phase now, successfully; returns the record."""
+        return dict(self.controls.complete(record_id)["record"])
 
     def fail(self, record_id: str, reason: str | None = None) -> dict[str, Any]:
-        """Fail the record's running phase now."""
-        return render(
-            self.state.simulator.finish(record_id, fail=True, reason=reason), self.state.variants
-        )
+        """Fail the record's running phase now; returns the record."""
+        return dict(self.controls.fail(record_id, reason)["record"])
 
     def record(self, record_id: str) -> dict[str, Any] | None:
-        found = self.state.simulator.peek(record_id)
-        return None if found is None else render(found, self.state.variants)
+        """The record as a client would see it now, or None."""
+        return self.controls.record(record_id)
 
     def set_variants(self, **changes: Any) -> None:
-        self.state.set_variants(changes)
+        self.controls.set_variants(changes)
 
     def journal(self) -> list[dict[str, Any]]:
         """Every request since the test began, with its verdict and violations."""
-        return [entry.as_dict() for entry in self.state.journal.entries()]
+        return [entry.as_dict() for entry in self.controls.journal()]
 
     def webhooks(self, *, wait: float = 5.0) -> list[dict[str, Any]]:
         """Webhook deliveries, after waiting up to `wait` seconds for those in flight."""
-        self.state.webhooks.wait_idle(wait)
-        return [d.as_dict() for d in self.state.webhooks.deliveries()]
+        return self.controls.webhooks(wait=wait)
 
     # -- checks ---------------------------------------------------------------------------
 
@@ -256,13 +249,7 @@ class CreatifyMock:
 
     def check(self) -> None:
         """What runs at the end of a test: the mock's own health, then the client's requests."""
-        state = self.state
-        own = [
-            f"{e.method} {e.path}: {v}"
-            for e in state.journal.entries()
-            for v in e.response_violations
-        ]
-        errors = [f"{type(e).__name__}: {e}" for e in state.errors] + own
+        errors = self.controls.problems()
         if errors:
             raise MockServerError(tuple(errors))
         if not self.expect_violations:

@@ -129,7 +129,7 @@ def creatify_cassette(request: pytest.FixtureRequest) -> Iterator[Any]:
 
     config = request.config
     try:
-        mode = RecordMode.parse(config.getoption("creatify_record_mode"))
+        mode = RecordMode.parse("record mode", config.getoption("creatify_record_mode"))
     except ValueError as exc:
         raise pytest.UsageError(f"--creatify-record-mode: {exc}") from None
     folder = Path(str(config.rootpath / config.getini("creatify_cassette_dir")))

@@ -1,33 +1,25 @@
-"""Configuration of one mock: what it accepts, how long phases take, which variants it serves."""
+"""Configuration of one mock: what it accepts, how long phases take, which variants it serves.
+
+A leaf: values only, importable from every layer; it imports nothing of the package but
+`choices`."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, fields, replace
-from enum import StrEnum
 from typing import Any
 
-__all__ = ["Credentials", "MockConfig", "Phases", "Variants"]
+from .choices import Choice
+
+__all__ = ["Credentials", "EmptyValues", "MockConfig", "Phases", "Timestamps", "Variants"]
 
 
-class _Choice(StrEnum):
-    """A str Enum whose parse() names the valid values when given a wrong one."""
-
-    @classmethod
-    def parse(cls, name: str, value: Any) -> _Choice:
-        try:
-            return cls(str(value))
-        except ValueError:
-            valid = ", ".join(repr(m.value) for m in cls)
-            raise ValueError(f"{name}: expected one of {valid}; got {value!r}") from None
-
-
-class EmptyValues(_Choice):
+class EmptyValues(Choice):
     NULL = "null"
     EMPTY_STRING = "empty-string"
 
 
-class Timestamps(_Choice):
+class Timestamps(Choice):
     OFFSET = "offset"  # 2025-05-30T04:11:05.449603-07:00, as in Creatify's webhook examples
     UTC = "utc"  # 2023-11-07T05:31:56Z, as in the docs' response placeholders
 
@@ -67,6 +59,17 @@ class Variants:
             "auth_failure_status": self.auth_failure_status,
             "timestamps": self.timestamps.value,
             "extra_keys": self.extra_keys,
+        }
+
+    @staticmethod
+    def choices() -> dict[str, list[Any]]:
+        """Every value each variant can take, the default first."""
+        return {
+            "empty_values": [e.value for e in EmptyValues],
+            "post_status": [200, 201],
+            "auth_failure_status": [401, 403],
+            "timestamps": [t.value for t in Timestamps],
+            "extra_keys": [False, True],
         }
 
     def updated(self, changes: dict[str, Any]) -> Variants:
@@ -110,8 +113,7 @@ class MockConfig:
 
     `credentials` empty means any non-empty X-API-ID/X-API-KEY pair is accepted, each
     X-API-ID being its own account. `seed` makes the failure rate and the record ids
-    repeat from run to run. `hot_path` answers plain API calls without Flask's request
-    cycle (see `dispatch`); off, every request goes through Flask, as a comparison.
+    repeat from run to run.
     """
 
     credentials: tuple[Credentials, ...] = ()
@@ -128,7 +130,6 @@ class MockConfig:
     webhook_attempts: int = 3
     webhook_backoff: float = 0.5
     webhook_workers: int = 4
-    hot_path: bool = True
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.failure_rate <= 1.0:

@@ -18,8 +18,8 @@ if TYPE_CHECKING:  # each server is imported only by the command that runs it
 
 from flask import Flask
 
+from .api.state import EXTENSION
 from .app import close_app, create_app
-from .state import EXTENSION
 
 __all__ = ["MockServer", "bind", "serve_fast", "serve_forever"]
 

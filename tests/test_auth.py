@@ -10,7 +10,7 @@ from conftest import BASE, Api, image_ready, new_record, video_ready
 from flask import Flask
 
 from mock_server import Credentials, ManualClock, MockConfig, Variants
-from mock_server.state import state_of
+from mock_server.api.state import state_of
 
 OPERATIONS = [
     ("get", BASE),

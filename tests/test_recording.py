@@ -16,11 +16,11 @@ from flask import Flask
 from live import COMMAND, LiveMock
 
 from mock_server import ManualClock, MockConfig, MockServer, create_app
+from mock_server.api.state import state_of
 from mock_server.recordings.drift import check_path
 from mock_server.recordings.har import scrub
 from mock_server.recordings.recorder import create_recorder
 from mock_server.recordings.replay import create_replay_app
-from mock_server.state import state_of
 
 API_ID, API_KEY = "acct_7fQ2xK9mP4wL", "sk_live_51Hq8ZyX2c9vT0pQrStUvWx"
 PROJECT = "acme-internal-project"

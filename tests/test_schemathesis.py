@@ -12,7 +12,7 @@ from hypothesis import settings
 from schemathesis.config import SchemathesisConfig
 
 from mock_server import ManualClock, create_app, default_spec_path
-from mock_server.state import state_of
+from mock_server.api.state import state_of
 
 FOLLOW_UPS = (
     "product_to_videos_gen_video",

@@ -21,7 +21,7 @@ from mock_server import (
     close_app,
     create_app,
 )
-from mock_server.state import state_of
+from mock_server.api.state import state_of
 
 FAST = MockConfig(webhook_backoff=0.01, webhook_timeout=0.5)
 

@@ -1,4 +1,5 @@
-"""The admin API under /__mock__/: outside the public contract, for tests and harnesses."""
+"""The admin API under /__mock__/: outside the public contract, for tests and harnesses.
+Each view reads its values from the request and calls one of the `Controls`."""
 
 from __future__ import annotations
 
@@ -7,12 +8,9 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from ..errors import AdminError, ApiError
-from ..lifecycle.clock import ManualClock
-from ..lifecycle.outcomes import Outcome
-from ..state import MockState, state_of
-from .faults import Fault
-from .render import format_time
+from .controls import Controls
+from .errors import AdminError, ApiError
+from .state import state_of
 
 __all__ = ["TOKEN_HEADER", "blueprint"]
 
@@ -37,6 +35,10 @@ def _check_token() -> None:
         )
 
 
+def _controls() -> Controls:
+    return Controls(state_of())
+
+
 def _body() -> dict[str, Any]:
     if not request.get_data():
         return {}
@@ -46,91 +48,29 @@ def _body() -> dict[str, Any]:
     return data
 
 
-def _number(data: dict[str, Any], key: str, *, default: float | None = None) -> float:
-    value = data.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise AdminError(400, f"{key}: expected a number; got {value!r}.")
-    return float(value)
-
-
-def _count(data: dict[str, Any]) -> int:
-    count = data.get("count", 1)
-    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 1000:
-        raise AdminError(400, f"count: expected an integer from 1 to 1000; got {count!r}.")
-    return count
-
-
-def _clock_view(state: MockState) -> dict[str, Any]:
-    now = state.clock.now()
-    return {
-        "mode": "manual" if state.clock.manual else "system",
-        "now": format_time(now, state.variants.timestamps),
-        "epoch": now,
-    }
-
-
 @blueprint.get("/health")
 def health() -> Response:
-    state = state_of()
-    return jsonify(
-        status="ok",
-        records=state.store.count(),
-        clock=_clock_view(state),
-        spec=str(state.contract.path),
-        variants=state.variants.as_dict(),
-    )
+    return jsonify(_controls().health())
 
 
 @blueprint.post("/reset")
 def reset() -> Response:
-    state = state_of()
-    state.reset()
-    return jsonify(status="reset", records=state.store.count())
+    return jsonify(status="reset", records=_controls().reset())
 
 
 @blueprint.get("/clock")
 def clock() -> Response:
-    return jsonify(_clock_view(state_of()))
+    return jsonify(_controls().clock())
 
 
 @blueprint.post("/clock/advance")
 def advance() -> Response:
-    state = state_of()
-    if not isinstance(state.clock, ManualClock):
-        raise AdminError(
-            409,
-            "The clock is the system's and cannot be moved; start the mock with "
-            "--manual-clock to move time by hand.",
-        )
-    seconds = _number(_body(), "seconds")
-    if seconds < 0:
-        raise AdminError(400, f"seconds: expected a number >= 0; got {seconds}.")
-    state.clock.advance(seconds)
-    return jsonify(_clock_view(state))
+    return jsonify(_controls().advance(_body().get("seconds")))
 
 
 @blueprint.get("/records/<record_id>")
 def record(record_id: str) -> Response:
-    state = state_of()
-    found = state.simulator.peek(record_id)
-    if found is None:
-        raise AdminError(404, f"No record has id {record_id!r}.")
-    return jsonify(_record_view(state, found))
-
-
-def _record_view(state: MockState, record: Any) -> dict[str, Any]:
-    form = state.variants.timestamps
-    return {
-        "record": state.render(record),
-        "account": record.account,
-        "task": record.task,
-        "plan": [{"at": format_time(s.at, form), "status": s.status} for s in record.steps],
-        "failure": (
-            {"reason": record.failure_reason, "source": record.failure_source}
-            if record.failure_reason
-            else None
-        ),
-    }
+    return jsonify(_controls().inspect(record_id))
 
 
 @blueprint.post("/records/<record_id>/finish")
@@ -139,44 +79,34 @@ def finish(record_id: str) -> Response:
     outcome = data.get("outcome", "success")
     if outcome not in ("success", "failed"):
         raise AdminError(400, f"outcome: expected 'success' or 'failed'; got {outcome!r}.")
-    reason = data.get("failed_reason")
-    if reason is not None and not isinstance(reason, str):
-        raise AdminError(400, f"failed_reason: expected a string; got {reason!r}.")
-    state = state_of()
-    if state.simulator.peek(record_id) is None:
-        raise AdminError(404, f"No record has id {record_id!r}.")
-    finished = state.simulator.finish(record_id, fail=outcome == "failed", reason=reason)
-    return jsonify(_record_view(state, finished))
+    controls = _controls()
+    if outcome == "failed":
+        return jsonify(controls.fail(record_id, data.get("failed_reason")))
+    return jsonify(controls.complete(record_id))
 
 
 @blueprint.get("/outcomes")
 def queued_outcomes() -> Response:
-    return jsonify(queued=state_of().outcomes.queued())
+    return jsonify(queued=_controls().queued_outcomes())
 
 
 @blueprint.post("/outcomes")
 def queue_outcome() -> Response:
     data = _body()
-    outcome = Outcome.parse(data.get("outcome"), "outcome")
-    count = _count(data)
-    state = state_of()
-    state.outcomes.enqueue(outcome, count)
-    return jsonify(queued=state.outcomes.queued())
+    return jsonify(queued=_controls().queue_outcome(data.get("outcome"), data.get("count", 1)))
 
 
 @blueprint.delete("/outcomes")
 def clear_outcomes() -> Response:
-    state = state_of()
-    state.outcomes.clear()
-    return jsonify(queued=state.outcomes.queued())
+    return jsonify(queued=_controls().clear_outcomes())
 
 
 @blueprint.get("/journal")
 def journal() -> Response:
     since = request.args.get("since", "0")
-    if not since.isdigit():
+    if not (since.isascii() and since.isdigit()):
         raise AdminError(400, f"since: expected a non-negative integer; got {since!r}.")
-    entries = state_of().journal.entries(int(since))
+    entries = _controls().journal(int(since))
     return jsonify(
         entries=[e.as_dict() for e in entries],
         last=entries[-1].seq if entries else int(since),
@@ -185,45 +115,37 @@ def journal() -> Response:
 
 @blueprint.delete("/journal")
 def clear_journal() -> Response:
-    state_of().journal.clear()
+    _controls().clear_journal()
     return jsonify(entries=[])
 
 
 @blueprint.get("/webhooks")
 def webhooks() -> Response:
-    return jsonify(deliveries=[d.as_dict() for d in state_of().webhooks.deliveries()])
+    return jsonify(deliveries=_controls().webhooks())
 
 
 @blueprint.get("/variants")
 def variants() -> Response:
-    return jsonify(state_of().variants.as_dict())
+    return jsonify(_controls().variants())
 
 
 @blueprint.patch("/variants")
 def set_variants() -> Response:
-    try:
-        updated = state_of().set_variants(_body())
-    except (TypeError, ValueError) as exc:
-        raise AdminError(400, str(exc)) from None
-    return jsonify(updated.as_dict())
+    return jsonify(_controls().set_variants(_body()))
 
 
 @blueprint.get("/faults")
 def faults() -> Response:
-    return jsonify(pending=state_of().faults.pending())
+    return jsonify(pending=_controls().faults())
 
 
 @blueprint.post("/faults")
 def add_fault() -> Response:
     data = _body()
-    state = state_of()
-    operation = data.get("operation")
-    if operation is not None and operation not in state.contract.operations:
-        valid = ", ".join(sorted(state.contract.operations))
-        raise AdminError(400, f"operation: expected null or one of {valid}; got {operation!r}.")
-    count = _count(data)
-    retry_after = data.get("retry_after", 1)
-    if isinstance(retry_after, bool) or not isinstance(retry_after, int):
-        raise AdminError(400, f"retry_after: expected whole seconds; got {retry_after!r}.")
-    state.faults.add(Fault(int(data.get("status", 429)), operation, retry_after), count)
-    return jsonify(pending=state.faults.pending())
+    pending = _controls().queue_fault(
+        data.get("status", 429),
+        data.get("operation"),
+        data.get("count", 1),
+        data.get("retry_after", 1),
+    )
+    return jsonify(pending=pending)

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..config import Credentials
-from ..errors import ApiError
+from .errors import Unauthenticated
 
 __all__ = ["HEADERS", "Authenticator"]
 
@@ -26,17 +26,19 @@ class Authenticator:
             value = headers.get(name)
             if value is None or not value.strip():
                 state = "missing" if value is None else "empty"
-                raise ApiError(
+                raise Unauthenticated(
                     failure_status,
                     f"Authentication credentials were not provided: the {name} header is "
                     f"{state}. Send both X-API-ID and X-API-KEY on every request"
                     f"{self._hint()}.",
+                    header=name,
+                    problem=state,
                 )
         api_id, api_key = headers["X-API-ID"], headers["X-API-KEY"]
         if self.credentials and not any(
             _same(c.api_id, api_id) and _same(c.api_key, api_key) for c in self.credentials
         ):
-            raise ApiError(
+            raise Unauthenticated(
                 failure_status,
                 f"Incorrect authentication credentials: no account has X-API-ID {api_id!r} "
                 "with that X-API-KEY. Use a pair shown in creatify-mock's banner.",

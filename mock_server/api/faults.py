@@ -7,7 +7,7 @@ import threading
 from collections import deque
 from dataclasses import dataclass
 
-from ..errors import AdminError, ApiError
+from .errors import AdminError, ApiError
 
 __all__ = ["Fault", "FaultQueue"]
 

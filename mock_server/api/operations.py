@@ -1,5 +1,5 @@
-"""The six documented operations, named by operationId: what each does (`perform`), and the
-Flask views that call it. The hot path in `dispatch` calls `perform` too."""
+"""The six documented operations, named by operationId: what each does once the pipeline has
+routed, authenticated and validated its request (`perform`)."""
 
 from __future__ import annotations
 
@@ -7,15 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, Response, g, request
-
-from ..contract.validator import RequestVerdict
-from ..lifecycle.outcomes import Preference, parse_prefer
+from ..contract.violations import RequestVerdict
+from ..lifecycle.outcomes import Preference
 from ..lifecycle.records import Record
-from ..state import MockState, state_of
-from .exchange import json_response
+from .state import MockState
 
-__all__ = ["Answer", "perform", "register"]
+__all__ = ["OPERATIONS", "Answer", "perform"]
 
 
 @dataclass(frozen=True)
@@ -69,7 +66,7 @@ def _follow_up(action: str) -> Callable[[MockState, str, RequestVerdict, Prefere
     return run
 
 
-_OPERATIONS: dict[str, Callable[[MockState, str, RequestVerdict, Preference], Answer]] = {
+OPERATIONS: dict[str, Callable[[MockState, str, RequestVerdict, Preference], Answer]] = {
     "product_to_videos_list": _list,
     "product_to_videos_retrieve": _retrieve,
     "product_to_videos_gen_image": _gen_image,
@@ -86,32 +83,6 @@ def perform(
     verdict: RequestVerdict,
     preference: Preference,
 ) -> Answer:
-    """Run one operation on a request that passed auth and validation. Raises ApiError
-    (404, a wrong state) before it changes anything."""
-    return _OPERATIONS[operation_id](state, account, verdict, preference)
-
-
-def _view(operation_id: str) -> Callable[..., Response]:
-    def view(**_: str) -> Response:
-        ctx = g._get_current_object()  # type: ignore[attr-defined]
-        preference = parse_prefer(request.headers.get("Prefer"))
-        done = perform(state_of(), operation_id, ctx.account, ctx.verdict, preference)
-        if done.record is not None:
-            ctx.record_id, ctx.record_status = done.record.id, done.record.status
-        return json_response(done.status, done.payload)
-
-    view.__name__ = operation_id
-    return view
-
-
-def register(app: Flask, state: MockState) -> None:
-    """Add a URL rule for each operation of the spec, at the spec's own path."""
-    for operation_id, (method, template) in state.contract.operations.items():
-        if operation_id not in _OPERATIONS:
-            raise LookupError(
-                f"spec operation {operation_id!r} has no view in mock_server.routes; "
-                f"expected one of {', '.join(sorted(_OPERATIONS))}"
-            )
-        rule = template.replace("{id}", "<id>")
-        view = _view(operation_id)
-        app.add_url_rule(rule, endpoint=operation_id, view_func=view, methods=[method])
+    """Run one operation on a request that passed auth and validation. Raises a lifecycle
+    error (RecordNotFound, WrongState) before it changes anything."""
+    return OPERATIONS[operation_id](state, account, verdict, preference)

@@ -14,110 +14,34 @@ holds both to the same verdict on Hypothesis-generated messages.
 
 from __future__ import annotations
 
-import functools
 import json
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from enum import Enum
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 import jsonschema_rs
 
-__all__ = ["UNPARSED", "FastPath", "FastRequest", "Outcome", "format_checks"]
+from .formats import format_checks
+from .violations import RequestVerdict, Verdict
+
+__all__ = ["UNPARSED", "CompiledValidator"]
 
 _DIGITS = re.compile(r"[0-9]{1,18}")
 UNPARSED: Any = object()  # no parsed body given: parse it here
 _NUMERIC_FORMATS = frozenset({"int32", "int64", "float", "double"})
 
 
-class Outcome(Enum):
-    VALID = "valid"
-    INVALID = "invalid"
-    UNDECIDED = "undecided"
-
-
-@dataclass(frozen=True)
-class FastRequest:
-    """The fast path's verdict on a request; values are set only when VALID."""
-
-    outcome: Outcome
-    reason: str = ""
-    path: dict[str, Any] = field(default_factory=dict)
-    query: dict[str, Any] = field(default_factory=dict)
-    body: Any = None
+def _request(verdict: Verdict, reason: str = "", **values: Any) -> RequestVerdict:
+    body = values.pop("body", None)
+    return RequestVerdict(
+        body=body if isinstance(body, dict) else None, verdict=verdict, reason=reason, **values
+    )
 
 
 class _NotCompilable(Exception):
     """The spec uses something the fast path does not model; openapi-core decides alone."""
-
-
-_CANONICAL_UUID = re.compile(
-    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-)
-
-
-def _uuid(value: str) -> bool:
-    # The hyphenated 8-4-4-4-12 form only: UUID() alone also takes braces, "urn:uuid:" and
-    # bare hex, which openapi-core's checker refuses by looking for the four hyphens. The
-    # canonical form passes both at a regex's cost; anything else takes openapi-core's test.
-    if _CANONICAL_UUID.fullmatch(value):
-        return True
-    try:
-        UUID(value)
-    except ValueError:
-        return False
-    return len(value) > 23 and all(value[i] == "-" for i in (8, 13, 18, 23))
-
-
-def _uri(value: str) -> bool:
-    from rfc3986_validator import validate_rfc3986
-
-    return bool(validate_rfc3986(value, rule="URI"))
-
-
-def _date_time(value: str) -> bool:
-    from rfc3339_validator import validate_rfc3339
-
-    return bool(validate_rfc3339(value.upper()))
-
-
-# The formats this spec uses, checked by the same libraries openapi-core's checker calls
-# (tests/test_fastpath.py holds them to it); any other format goes to that checker itself,
-# which costs a 0.2 s import at start.
-_NATIVE_FORMATS: dict[str, Callable[[str], bool]] = {
-    "uuid": _uuid,
-    "uri": _uri,
-    "date-time": _date_time,
-}
-
-
-def format_checks(names: set[str]) -> dict[str, Callable[[str], bool]]:
-    """A cached check per format name in `names`."""
-    checks: dict[str, Callable[[str], bool]] = {}
-    for name in sorted(names):
-        check = _NATIVE_FORMATS.get(name) or _openapi_core_check(name)
-        if check is not None:
-            checks[name] = functools.lru_cache(maxsize=1024)(check)
-    return checks
-
-
-def _openapi_core_check(name: str) -> Callable[[str], bool] | None:
-    from openapi_schema_validator import oas31_format_checker
-
-    if name not in oas31_format_checker.checkers:
-        return None  # an unknown format is not checked by either validator
-    func, raised = oas31_format_checker.checkers[name]
-    raises: tuple[type[Exception], ...] = raised if isinstance(raised, tuple) else (raised,)
-
-    def check(value: str) -> bool:
-        try:
-            return bool(func(value))
-        except raises:
-            return False
-
-    return check
 
 
 @dataclass(frozen=True)
@@ -155,7 +79,7 @@ class _Operation:
     responses: dict[str, _Response]
 
 
-class FastPath:
+class CompiledValidator:
     """Per-operation validators compiled from an OpenAPI 3.1 document."""
 
     def __init__(self, document: Mapping[str, Any]) -> None:
@@ -341,58 +265,58 @@ class FastPath:
         content_type: str | None,
         body: bytes,
         parsed: Any = UNPARSED,
-    ) -> FastRequest:
+    ) -> RequestVerdict:
         """Judge a request. `query` is a MultiDict (its `get` returns the first value);
         `parsed` is the body already parsed as JSON, when the caller has done so."""
         operation = self._operations.get(operation_id)
         if operation is None:
-            return FastRequest(Outcome.UNDECIDED, self.not_compiled.get(operation_id, "unknown"))
+            return _request(Verdict.UNDECIDED, self.not_compiled.get(operation_id, "unknown"))
         if not any(all(name in headers for name in group) for group in operation.security):
-            return FastRequest(Outcome.INVALID, "security")
+            return _request(Verdict.INVALID, "security")
         path: dict[str, Any] = {}
         for param in operation.path_params:
             value = path_args.get(param.name)
             if value is None or not _valid(param.validator, value):
-                return FastRequest(Outcome.INVALID, f"path {param.name}")
+                return _request(Verdict.INVALID, f"path {param.name}")
             path[param.name] = UUID(value) if param.uuid else value
         values: dict[str, Any] = {}
         for param in operation.query_params:
             raw = query.get(param.name)
             if raw is None:
                 if param.required:
-                    return FastRequest(Outcome.INVALID, f"query {param.name} missing")
+                    return _request(Verdict.INVALID, f"query {param.name} missing")
                 continue
             value = raw.split(",") if param.array else raw
             if not _valid(param.validator, value):
-                return FastRequest(Outcome.INVALID, f"query {param.name}")
+                return _request(Verdict.INVALID, f"query {param.name}")
             if param.uuid:
                 value = [UUID(v) for v in value] if param.array else UUID(value)
             values[param.name] = value
         if not operation.has_body:
-            return FastRequest(Outcome.VALID, path=path, query=values)
+            return _request(Verdict.VALID, path=path, query=values)
         if not body:
             if operation.body_required:
-                return FastRequest(Outcome.INVALID, "body missing")
-            return FastRequest(Outcome.VALID, path=path, query=values)
+                return _request(Verdict.INVALID, "body missing")
+            return _request(Verdict.VALID, path=path, query=values)
         media = _plain_media_type(content_type)
         if media is None or media not in operation.body_media:
-            return FastRequest(Outcome.UNDECIDED, f"content type {content_type!r}")
+            return _request(Verdict.UNDECIDED, f"content type {content_type!r}")
         validator = operation.body_media[media]
         if parsed is UNPARSED:
             try:
                 parsed = json.loads(body)
             except (ValueError, RecursionError):
-                return FastRequest(Outcome.UNDECIDED, "body is not JSON")
+                return _request(Verdict.UNDECIDED, "body is not JSON")
         if validator is not None:
             verdict = _verdict(validator, parsed)
-            if verdict is not Outcome.VALID:
-                return FastRequest(verdict, "body")
+            if verdict is not Verdict.VALID:
+                return _request(verdict, "body")
         if operation.body_uuid_fields and isinstance(parsed, dict):
             parsed = dict(parsed)
             for name in operation.body_uuid_fields:
                 if isinstance(parsed.get(name), str):
                     parsed[name] = UUID(parsed[name])
-        return FastRequest(Outcome.VALID, path=path, query=values, body=parsed)
+        return _request(Verdict.VALID, path=path, query=values, body=parsed)
 
     def check_response(
         self,
@@ -403,43 +327,43 @@ class FastPath:
         headers: Mapping[str, str],
         body: bytes,
         parsed: Any = UNPARSED,
-    ) -> Outcome:
+    ) -> Verdict:
         """Judge a response; `parsed` is the data its JSON body was encoded from, when the
         caller has it (JSON types only, so that it decodes to itself)."""
         operation = self._operations.get(operation_id)
         if operation is None:
-            return Outcome.UNDECIDED
+            return Verdict.UNDECIDED
         response = operation.responses.get(str(status))
         if response is None:
             # openapi-core also tries "4XX" and "default"; the mock's spec names every code.
-            return Outcome.UNDECIDED
+            return Verdict.UNDECIDED
         for header in response.headers:
             value = headers.get(header.name)
             if value is None:
                 if header.required:
-                    return Outcome.INVALID
+                    return Verdict.INVALID
                 continue
             if header.integer:
                 if not _DIGITS.fullmatch(value):
-                    return Outcome.UNDECIDED
+                    return Verdict.UNDECIDED
                 candidate: Any = int(value)
             else:
                 candidate = value
             if not _valid(header.validator, candidate):
-                return Outcome.INVALID
+                return Verdict.INVALID
         if not response.media:
-            return Outcome.VALID
+            return Verdict.VALID
         media = _plain_media_type(content_type)
         if media is None or media not in response.media:
-            return Outcome.UNDECIDED
+            return Verdict.UNDECIDED
         validator = response.media[media]
         if validator is None:
-            return Outcome.VALID
+            return Verdict.VALID
         if parsed is UNPARSED:
             try:
                 parsed = json.loads(body)
             except (ValueError, RecursionError):
-                return Outcome.UNDECIDED
+                return Verdict.UNDECIDED
         return _verdict(validator, parsed)
 
 
@@ -467,12 +391,12 @@ def _plain_media_type(content_type: str | None) -> str | None:
 
 
 def _valid(validator: Any, value: Any) -> bool:
-    return _verdict(validator, value) is Outcome.VALID
+    return _verdict(validator, value) is Verdict.VALID
 
 
-def _verdict(validator: Any, value: Any) -> Outcome:
+def _verdict(validator: Any, value: Any) -> Verdict:
     try:
-        return Outcome.VALID if validator.is_valid(value) else Outcome.INVALID
+        return Verdict.VALID if validator.is_valid(value) else Verdict.INVALID
     except (ValueError, TypeError, OverflowError, RecursionError):
         # NaN, an int beyond 64 bits, deep nesting: values JSON Schema in Rust cannot hold.
-        return Outcome.UNDECIDED
+        return Verdict.UNDECIDED

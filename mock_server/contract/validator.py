@@ -1,504 +1,116 @@
-"""openapi-core on the mock's own requests and responses, with its errors turned into
-violations that name the field, the rule, the expected and the actual value.
+"""The judge of the mock's messages: the compiled validator first, openapi-core (the
+validator of record) for every message it does not pass.
 
-A message the compiled fast path (`fastpath.py`) passes is not shown to openapi-core: that
-is what keeps a request in microseconds. Every other message goes to openapi-core, which is
-loaded on first use, so that a mock that only ever sees good traffic starts without it."""
+A message the compiled validator passes is not shown to openapi-core: that is what keeps a
+request in microseconds. Where it refuses what openapi-core passes, openapi-core wins and
+the disagreement is logged."""
 
 from __future__ import annotations
 
-import functools
-import json
 import logging
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import Any, Literal
 
-from flask import Request, Response
-from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Request
 
-from ..api.headers import EnvironHeaders
-from .compiled import UNPARSED, FastPath, FastRequest, Outcome
-
-if TYPE_CHECKING:
-    from ..api.exchange import JsonReply
+from .compiled import UNPARSED, CompiledValidator
+from .openapi import OpenApiChecker, _raw_body
 from .spec import Contract
+from .violations import RequestVerdict, Verdict, Violation
 
-__all__ = ["RequestVerdict", "Validator", "Violation"]
+__all__ = ["Validator"]
 
 log = logging.getLogger("creatify_mock")
-
-_EXAMPLE_UUID = "3c90c3cc-0d44-4b50-8888-8dd25736052a"
-_FORMATS = {
-    "uuid": f"a UUID such as {_EXAMPLE_UUID}",
-    "uri": "an absolute URI",
-    "date-time": "an RFC 3339 date-time",
-}
-_JSON_TYPES = {
-    "string": "a string",
-    "integer": "an integer",
-    "number": "a number",
-    "boolean": "a boolean",
-    "object": "an object",
-    "array": "an array",
-    "null": "null",
-}
-
-
-@dataclass(frozen=True)
-class Violation:
-    """One way a message breaks the contract."""
-
-    location: str  # body, query, path, header, response
-    field: str
-    rule: str
-    expected: str
-    actual: str
-    message: str
-
-    def as_dict(self) -> dict[str, str]:
-        return asdict(self)
-
-    def __str__(self) -> str:
-        return f"{self.location} {self.field}: {self.message}"
-
-
-@dataclass
-class RequestVerdict:
-    body: dict[str, Any] | None = None
-    path: dict[str, Any] = field(default_factory=dict)
-    query: dict[str, Any] = field(default_factory=dict)
-    violations: list[Violation] = field(default_factory=list)
-
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
-
-
-def _show(value: Any) -> str:
-    text = json.dumps(value, default=str)
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-def _expected_types(types: Any) -> str:
-    names = types if isinstance(types, list) else [types]
-    return " or ".join(_JSON_TYPES.get(str(t), str(t)) for t in names)
-
-
-def _describe(error: Any) -> tuple[str, str, str]:
-    """(rule, expected, actual) for one jsonschema error, unwrapping nullable anyOf/oneOf."""
-    rule, value = error.validator, error.instance
-    if rule in ("anyOf", "oneOf") and error.context:
-        branches = [
-            e for e in error.context if not (e.validator == "type" and e.validator_value == "null")
-        ]
-        if branches and all(e.validator == "type" for e in error.context):
-            types = [t for e in error.context for t in _as_list(e.validator_value)]
-            return "type", _expected_types(types), f"{_json_type(value)} {_show(value)}"
-        if branches:
-            return _describe(min(branches, key=lambda e: len(e.relative_schema_path)))
-    if rule == "enum":
-        options = ", ".join(_show(o) for o in error.validator_value)
-        return rule, f"one of {options}", _show(value)
-    if rule == "pattern":
-        if "://" in str(error.validator_value):
-            return "format", "an absolute http(s) URL with a host", _show(value)
-        return rule, f"a string matching {error.validator_value}", _show(value)
-    if rule == "format":
-        expected = _FORMATS.get(str(error.validator_value), f"format {error.validator_value}")
-        return rule, expected, _show(value)
-    if rule in ("maxLength", "minLength"):
-        bound = "at most" if rule == "maxLength" else "at least"
-        return rule, f"{bound} {error.validator_value} characters", f"{len(value)} characters"
-    if rule in ("maxItems", "minItems"):
-        bound = "at most" if rule == "maxItems" else "at least"
-        return rule, f"{bound} {error.validator_value} entries", f"{len(value)} entries"
-    if rule == "type":
-        return rule, _expected_types(error.validator_value), f"{_json_type(value)} {_show(value)}"
-    return str(rule), str(error.validator_value), _show(value)
-
-
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
-def _schema_violations(
-    errors: Iterable[Any], location: str, root_field: str | None, operation_id: str
-) -> list[Violation]:
-    found: list[Violation] = []
-    url_fields: set[str] = set()
-    for error in errors:
-        path = [str(p) for p in error.path]
-        if error.validator == "required":
-            for name in error.validator_value:
-                if isinstance(error.instance, dict) and name not in error.instance:
-                    found.append(
-                        Violation(
-                            location,
-                            _join(root_field, path + [name]),
-                            "required",
-                            "the field to be present",
-                            "missing",
-                            "This field is required.",
-                        )
-                    )
-            continue
-        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-            known = sorted(error.schema.get("properties", {}))
-            for name in error.instance:
-                if name not in known:
-                    found.append(
-                        Violation(
-                            location,
-                            _join(root_field, path + [name]),
-                            "additionalProperties",
-                            f"one of the fields {', '.join(known)}",
-                            f"unknown field {name!r}",
-                            f"Unknown field {name!r}: {operation_id} takes only "
-                            f"{', '.join(known)}. Fix: remove it or correct its spelling.",
-                        )
-                    )
-            continue
-        if not path and location == "body" and error.validator == "type":
-            found.append(
-                Violation(
-                    location,
-                    "non_field_errors",
-                    "type",
-                    "a JSON object",
-                    _json_type(error.instance),
-                    f"Invalid data. Expected a dictionary, but got {_json_type(error.instance)}.",
-                )
-            )
-            continue
-        rule, expected, actual = _describe(error)
-        name = _join(root_field, path)
-        if rule == "format" and expected.startswith("an absolute"):
-            url_fields.add(name)
-        found.append(
-            Violation(
-                location,
-                name,
-                rule,
-                expected,
-                actual,
-                f"Expected {expected}; got {actual}.",
-            )
-        )
-    return _one_url_message(found, url_fields)
-
-
-def _one_url_message(found: list[Violation], url_fields: set[str]) -> list[Violation]:
-    """`format: uri` and the http(s) pattern say the same thing twice; keep the sharper one."""
-    for name in url_fields:
-        same = [v for v in found if v.field == name and v.expected.startswith("an absolute")]
-        keep = next((v for v in same if "http(s)" in v.expected), same[0])
-        found = [v for v in found if v is keep or not any(v is s for s in same)]
-    return found
-
-
-def _join(root: str | None, parts: list[str]) -> str:
-    names = ([root] if root else []) + parts
-    return ".".join(names) if names else "body"
-
-
-def _canonical_request(request: Request, host_url: str) -> Any:
-    return _adapter_class()(request, host_url)
-
-
-@functools.cache
-def _adapter_class() -> type:
-    from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest
-
-    class _CanonicalRequest(WerkzeugOpenAPIRequest):
-        """Presents the request as sent to the production server, whatever the mock's host."""
-
-        def __init__(self, request: Request, host_url: str) -> None:
-            super().__init__(request)
-            self._host_url = host_url
-
-        @property
-        def host_url(self) -> str:
-            return self._host_url
-
-        @property
-        def method(self) -> str:
-            # HEAD is GET without the body, as Werkzeug and DRF both serve it.
-            method = self.request.method.lower()
-            return "get" if method == "head" else method
-
-        @property
-        def body(self) -> bytes | None:
-            try:
-                return self.request.get_data(cache=True)
-            except HTTPException:  # a body refused as too large is no body to validate
-                return None
-
-    return _CanonicalRequest
+Judge = Literal["compiled", "openapi"]
 
 
 class Validator:
-    """Checks requests and responses against the contract: the fast path first, openapi-core
-    for every message the fast path does not pass (and for all of them with `fast=False`)."""
+    """Checks requests and responses against the contract. `compiled=False` leaves every
+    message to openapi-core (a comparison, and the drift check's second opinion)."""
 
-    def __init__(self, contract: Contract, *, fast: bool = True) -> None:
+    def __init__(self, contract: Contract, *, compiled: bool = True) -> None:
         self.contract = contract
-        self.fast = FastPath(contract.document) if fast else None
-        self._schema_validators: dict[str, Any] = {}
-
-    @property
-    def openapi(self) -> Any:
-        return self.contract.openapi
+        self.compiled = CompiledValidator(contract.document) if compiled else None
+        self.openapi = OpenApiChecker(contract)
 
     def schema_violations(self, schema_name: str, instance: Any) -> list[Violation]:
         """Check a value against one of the spec's component schemas (a record, a body)."""
-        validator = self._schema_validators.get(schema_name)
-        if validator is None:
-            from openapi_schema_validator import OAS31Validator, oas31_format_checker
-
-            root = {
-                "$ref": f"#/components/schemas/{schema_name}",
-                "components": self.contract.document["components"],
-            }
-            validator = OAS31Validator(root, format_checker=oas31_format_checker)
-            self._schema_validators[schema_name] = validator
-        return _schema_violations(validator.iter_errors(instance), "body", None, schema_name)
+        return self.openapi.schema_violations(schema_name, instance)
 
     def check_request(
-        self, request: Request, operation_id: str, parsed: Any = UNPARSED
-    ) -> RequestVerdict:
-        """Judge a request; `parsed` is its JSON body when the caller has parsed it already."""
-        if self.fast is not None:
-            fast = self.fast_verdict(request, operation_id, parsed)
-            if fast.outcome is Outcome.VALID:
-                return RequestVerdict(
-                    body=fast.body if isinstance(fast.body, dict) else None,
-                    path=fast.path,
-                    query=fast.query,
-                )
-        verdict = self.core_check_request(request, operation_id)
-        if self.fast is not None and fast.outcome is Outcome.INVALID and not verdict.violations:
-            log.warning(
-                "fast path refused %s %s (%s) but openapi-core passed it; openapi-core wins",
-                request.method,
-                request.path,
-                fast.reason,
-            )
-        return verdict
-
-    def fast_verdict(
         self,
         request: Request,
         operation_id: str,
         parsed: Any = UNPARSED,
         *,
         body: bytes | None = None,
-    ) -> FastRequest:
-        """The fast path's verdict alone (UNDECIDED when the fast path is off); `body` is the
-        request's, when the caller has read it."""
-        if self.fast is None:
-            return FastRequest(Outcome.UNDECIDED, "fast path off")
+        path_args: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        only: Judge | None = None,
+    ) -> RequestVerdict:
+        """Judge a request. `parsed` is its JSON body, `body` its bytes, `path_args` its path
+        parameters and `headers` a view of its headers, when the caller has them already.
+        `only` asks one judge alone: "compiled" may answer UNDECIDED, and words no violation."""
+        if only != "openapi" and self.compiled is not None:
+            fast = self._compiled_request(request, operation_id, parsed, body, path_args, headers)
+            if fast.verdict is Verdict.VALID or only == "compiled":
+                return fast
+        elif only == "compiled":
+            return RequestVerdict(verdict=Verdict.UNDECIDED, reason="no compiled validator")
+        verdict = self.openapi.check_request(request, operation_id)
+        if verdict.violations:
+            verdict.verdict = Verdict.INVALID
+        elif only is None and self.compiled is not None and fast.verdict is Verdict.INVALID:
+            log.warning(
+                "compiled validator refused %s %s (%s) but openapi-core passed it; "
+                "openapi-core wins",
+                request.method,
+                request.path,
+                fast.reason,
+            )
+        return verdict
+
+    def check_response(
+        self, request: Request, response: Any, operation_id: str, *, only: Judge | None = None
+    ) -> list[Violation]:
+        """Judge the mock's own response to `operation_id`: the compiled validator first,
+        openapi-core for what it does not pass."""
+        if only != "openapi" and self.compiled is not None:
+            verdict = self.compiled.check_response(
+                operation_id,
+                status=response.status_code,
+                content_type=response.content_type,
+                headers=response.headers,
+                body=response.data if hasattr(response, "data") else response.get_data(),
+                # A Reply keeps the data it encoded: checked as is, not decoded again.
+                parsed=getattr(response, "payload", UNPARSED),
+            )
+            if verdict is Verdict.VALID:
+                return []
+        return self.openapi.check_response(request, response)
+
+    def _compiled_request(
+        self,
+        request: Request,
+        operation_id: str,
+        parsed: Any,
+        body: bytes | None,
+        path_args: Mapping[str, str] | None,
+        headers: Mapping[str, str] | None,
+    ) -> RequestVerdict:
+        assert self.compiled is not None
         environ = request.environ
         if body is None:
-            body = _raw_body(request) if self.fast.takes_body(operation_id) else b""
-        return self.fast.check_request(
+            body = _raw_body(request) if self.compiled.takes_body(operation_id) else b""
+        if path_args is None:
+            found = self.contract.route(request.path)
+            path_args = found[1] if found else {}
+        return self.compiled.check_request(
             operation_id,
-            path_args=_path_args(request, self.contract),
+            path_args=path_args,
             query=request.args if environ.get("QUERY_STRING") else {},
-            headers=EnvironHeaders(environ),  # werkzeug's view costs a microsecond a lookup
+            headers=request.headers if headers is None else headers,
             content_type=environ.get("CONTENT_TYPE"),
             body=body,
             parsed=parsed,
         )
-
-    def core_check_request(self, request: Request, operation_id: str) -> RequestVerdict:
-        """openapi-core's verdict alone, with its violations."""
-        verdict = RequestVerdict()
-        malformed = _malformed_media_parameter(request.content_type)
-        if malformed is not None and _raw_body(request):
-            # openapi-core would raise ValueError on it; the client deserves a 415 instead.
-            verdict.violations.append(
-                Violation(
-                    "header",
-                    "Content-Type",
-                    "media-type",
-                    "application/json, with parameters as name=value",
-                    _show(request.content_type),
-                    f"Malformed media type parameter {malformed!r} in Content-Type "
-                    f"{request.content_type!r}; send Content-Type: application/json.",
-                )
-            )
-            return verdict
-        adapter = _canonical_request(request, self.contract.server_url)
-        result = self.openapi.unmarshal_request(adapter)
-        for error in result.errors:
-            verdict.violations.extend(self._request_violations(error, operation_id))
-        if not result.errors:
-            verdict.body = result.body if isinstance(result.body, dict) else None
-            verdict.path = dict(result.parameters.path)
-            verdict.query = dict(result.parameters.query)
-        return verdict
-
-    def _request_violations(self, error: Exception, operation_id: str) -> list[Violation]:
-        from openapi_core.templating.media_types.exceptions import MediaTypeNotFound
-        from openapi_core.templating.paths.exceptions import PathError
-        from openapi_core.validation.request.exceptions import (
-            InvalidParameter,
-            InvalidRequestBody,
-            MissingRequestBodyError,
-            MissingRequiredParameter,
-            ParameterValidationError,
-            RequestBodyValidationError,
-            SecurityValidationError,
-        )
-
-        cause = error.__cause__
-        if isinstance(error, InvalidRequestBody):
-            return _schema_violations(
-                getattr(cause, "schema_errors", ()), "body", None, operation_id
-            )
-        if isinstance(error, MissingRequestBodyError):
-            required = self.contract.required_fields(operation_id) or ["body"]
-            return [
-                Violation(
-                    "body",
-                    name,
-                    "required",
-                    "a JSON body with this field",
-                    "no body",
-                    "This field is required.",
-                )
-                for name in required
-            ]
-        if isinstance(error, RequestBodyValidationError) and isinstance(cause, MediaTypeNotFound):
-            return [
-                Violation(
-                    "header",
-                    "Content-Type",
-                    "media-type",
-                    "application/json",
-                    _show(cause.mimetype),
-                    f'Unsupported media type "{cause.mimetype}" in request; send the body '
-                    "as JSON with Content-Type: application/json.",
-                )
-            ]
-        if isinstance(error, InvalidParameter) and getattr(cause, "schema_errors", None):
-            return _schema_violations(cause.schema_errors, error.location, error.name, operation_id)
-        if isinstance(error, MissingRequiredParameter):
-            return [
-                Violation(
-                    error.location,
-                    error.name,
-                    "required",
-                    "the parameter to be present",
-                    "missing",
-                    f"Missing required {error.location} parameter {error.name!r}.",
-                )
-            ]
-        if isinstance(error, ParameterValidationError):
-            return [
-                Violation(
-                    error.location,
-                    error.name,
-                    "parameter",
-                    "a valid value",
-                    str(cause or error),
-                    f"Invalid {error.location} parameter {error.name!r}: {cause or error}.",
-                )
-            ]
-        if isinstance(error, SecurityValidationError):
-            return [
-                Violation(
-                    "header",
-                    "X-API-ID/X-API-KEY",
-                    "security",
-                    "both headers",
-                    "missing",
-                    "Send both X-API-ID and X-API-KEY.",
-                )
-            ]
-        if isinstance(error, PathError):
-            return [Violation("path", "path", "path", "a documented path", "", str(error))]
-        return [Violation("request", "request", type(error).__name__, "", "", str(error))]
-
-    def check_response(
-        self, request: Request, response: Response | JsonReply, operation_id: str | None = None
-    ) -> list[Violation]:
-        """Judge the mock's own response to `operation_id` (by default, the request's
-        endpoint); the fast path first, openapi-core for what it does not pass."""
-        operation_id = operation_id or request.endpoint
-        if self.fast is not None and operation_id is not None:
-            outcome = self.fast.check_response(
-                str(operation_id),
-                status=response.status_code,
-                content_type=response.content_type,
-                headers=response.headers,
-                body=response.get_data(),
-                # A JsonReply keeps the data it encoded: checked as is, not decoded again.
-                parsed=getattr(response, "payload", UNPARSED),
-            )
-            if outcome is Outcome.VALID:
-                return []
-        return self.core_check_response(request, response)
-
-    def core_check_response(
-        self, request: Request, response: Response | JsonReply
-    ) -> list[Violation]:
-        """openapi-core's verdict alone, as violations."""
-        from openapi_core.contrib.werkzeug import WerkzeugOpenAPIResponse
-
-        if not isinstance(response, Response):  # the hot path's JsonReply
-            response = response.as_response()
-        adapter = _canonical_request(request, self.contract.server_url)
-        found: list[Violation] = []
-        for error in self.openapi.iter_response_errors(adapter, WerkzeugOpenAPIResponse(response)):
-            schema_errors = getattr(error.__cause__, "schema_errors", None)
-            if schema_errors:
-                found.extend(_schema_violations(schema_errors, "response", None, "response"))
-            else:
-                found.append(
-                    Violation(
-                        "response",
-                        f"status {response.status_code}",
-                        type(error).__name__,
-                        "a response the operation documents",
-                        f"{response.status_code} {response.mimetype}",
-                        str(error),
-                    )
-                )
-        return found
-
-
-def _malformed_media_parameter(content_type: str | None) -> str | None:
-    for parameter in (content_type or "").split(";")[1:]:
-        if parameter.count("=") != 1:
-            return parameter.strip()
-    return None
-
-
-def _path_args(request: Request, contract: Contract) -> dict[str, str]:
-    """The request's path parameters: Flask's, or the spec's own match for a request that
-    never went through Flask's routing (a recorded exchange the drift check reads)."""
-    if request.view_args is not None:
-        return request.view_args
-    found = contract.route(request.path)
-    return found[1] if found else {}
-
-
-def _raw_body(request: Request) -> bytes:
-    try:
-        return request.get_data(cache=True)
-    except HTTPException:  # refused as too large: openapi-core sees no body either
-        return b""

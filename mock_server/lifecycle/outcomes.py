@@ -6,27 +6,16 @@ import random
 import threading
 from collections import deque
 from dataclasses import dataclass
-from enum import StrEnum
 
-from ..errors import ApiError
+from ..choices import Choice
 
-__all__ = ["MAGIC_VALUES", "Outcome", "OutcomePolicy", "Preference", "parse_prefer"]
+__all__ = ["MAGIC_VALUES", "Outcome", "OutcomePolicy", "Preference"]
 
 
-class Outcome(StrEnum):
+class Outcome(Choice):
     SUCCESS = "success"
     IMAGE_FAILED = "image-failed"
     VIDEO_FAILED = "video-failed"
-
-    @classmethod
-    def parse(cls, value: object, where: str) -> Outcome:
-        try:
-            return cls(str(value))
-        except ValueError:
-            valid = ", ".join(repr(o.value) for o in cls)
-            raise ApiError(
-                400, f"{where}: expected outcome one of {valid}; got {value!r}."
-            ) from None
 
 
 # A marker anywhere in product_url, image_prompt or video_prompt makes that phase fail.
@@ -39,40 +28,10 @@ DEFAULT_REASONS = {
 
 @dataclass(frozen=True)
 class Preference:
-    """What a `Prefer:` header asked for (Prism's style: `Prefer: outcome=video-failed`)."""
+    """What the client asked of this record's outcome (a `Prefer:` header, parsed by the API)."""
 
     outcome: Outcome | None = None
     reason: str | None = None
-
-
-def parse_prefer(header: str | None) -> Preference:
-    """Parse `Prefer: outcome=image-failed, failed-reason="..."`; other preferences are ignored."""
-    if not header:
-        return Preference()
-    outcome: Outcome | None = None
-    reason: str | None = None
-    for part in _split(header):
-        key, _, value = part.partition("=")
-        key, value = key.strip().lower(), value.strip().strip('"')
-        if key == "outcome":
-            outcome = Outcome.parse(value, "Prefer header")
-        elif key == "failed-reason" and value:
-            reason = value
-    return Preference(outcome, reason)
-
-
-def _split(header: str) -> list[str]:
-    parts, current, quoted = [], "", False
-    for char in header:
-        if char == '"':
-            quoted = not quoted
-        if char in ",;" and not quoted:
-            parts.append(current)
-            current = ""
-        else:
-            current += char
-    parts.append(current)
-    return [p for p in parts if p.strip()]
 
 
 class OutcomePolicy:

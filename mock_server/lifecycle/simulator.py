@@ -17,8 +17,8 @@ from collections.abc import Callable
 from typing import Any
 
 from ..config import Phases
-from ..errors import ApiError, WrongState
 from .clock import Clock
+from .errors import RecordNotFound, WrongState
 from .outcomes import OutcomePolicy, Preference
 from .records import (
     ALLOWED_SOURCES,
@@ -35,10 +35,6 @@ from .store import Store
 __all__ = ["Simulator"]
 
 Notifier = Callable[[Record, str], None]
-
-
-def not_found() -> ApiError:
-    return ApiError(404, "Not found.")
 
 
 class Simulator:
@@ -146,7 +142,7 @@ class Simulator:
             self.settle()
             record = self._load(record_id)
             if record is None or record.account != account:
-                raise not_found()  # a foreign record answers exactly as an unknown one
+                raise RecordNotFound(record_id)  # a foreign record is as unknown as a missing one
             return record
 
     def list(self, account: str, ids: list[str] | None) -> list[Record]:
@@ -232,7 +228,7 @@ class Simulator:
             self.settle()
             record = self._load(record_id)
             if record is None:
-                raise not_found()
+                raise RecordNotFound(record_id)
             entered = finish_now(record, self.clock.now(), fail=fail, reason=reason)
             self.store.save(record)
             self._announce(record, entered)

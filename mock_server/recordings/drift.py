@@ -80,16 +80,16 @@ def check_entry(entry: Entry, validator: Validator) -> list[Drift]:
         ]
     operation = validator.contract.operation_for(entry.method, entry.path)
     if operation is None:
-        return [
-            Drift(entry.where, "request", "path", "path",
-                  "an operation of the spec", f"{entry.method} {entry.path}")
-        ]  # fmt: skip
+        where = f"{entry.method} {entry.path}"
+        return [Drift(entry.where, "request", "path", "path", "an operation of the spec", where)]
     request = _request(entry)
     found = [
         _drift(entry, "request", v) for v in validator.check_request(request, operation).violations
     ]
     response = Response(entry.response_body, status=entry.status, mimetype=entry.response_mime)
-    found += [_drift(entry, "response", v) for v in validator.check_response(request, response)]
+    found += [
+        _drift(entry, "response", v) for v in validator.check_response(request, response, operation)
+    ]
     return found
 
 

@@ -8,19 +8,20 @@ from typing import Any
 
 from flask import Flask, current_app
 
-from .api.auth import Authenticator
-from .api.faults import FaultQueue
-from .api.journal import Journal
-from .api.render import render
-from .api.webhooks import WebhookDispatcher
-from .config import MockConfig, Variants
-from .contract.spec import Contract
-from .contract.validator import Validator
-from .lifecycle.clock import Clock
-from .lifecycle.outcomes import OutcomePolicy
-from .lifecycle.records import Record
-from .lifecycle.simulator import Simulator
-from .lifecycle.store import Store
+from ..config import MockConfig, Variants
+from ..contract.spec import Contract
+from ..contract.validator import Validator
+from ..lifecycle.clock import Clock
+from ..lifecycle.outcomes import OutcomePolicy
+from ..lifecycle.records import Record
+from ..lifecycle.simulator import Simulator
+from ..lifecycle.store import Store
+from .auth import Authenticator
+from .exchange import Concluder
+from .faults import FaultQueue
+from .journal import Journal
+from .render import render
+from .webhooks import WebhookDispatcher
 
 __all__ = ["EXTENSION", "MockState", "state_of"]
 
@@ -40,6 +41,7 @@ class MockState:
     authenticator: Authenticator
     faults: FaultQueue = field(default_factory=FaultQueue)
     simulator: Simulator = field(init=False)
+    concluder: Concluder = field(init=False)
     errors: list[BaseException] = field(default_factory=list)
     _variants: Variants = field(init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -53,6 +55,9 @@ class MockState:
             self.outcomes,
             self.notify,
             id_seed=self.config.seed,
+        )
+        self.concluder = Concluder(
+            self.validator, self.journal, self.clock, self.config.strict, self.errors
         )
 
     @property

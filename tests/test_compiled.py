@@ -23,9 +23,10 @@ from schemathesis.core import NotSet
 
 from contract_tests import records
 from mock_server import Contract, ManualClock, close_app, create_app
-from mock_server.contract.compiled import FastPath, Outcome
+from mock_server.api.state import state_of
+from mock_server.contract.compiled import CompiledValidator
 from mock_server.contract.validator import Validator
-from mock_server.state import state_of
+from mock_server.contract.violations import Verdict
 
 UUID_TEXT = "3c90c3cc-0d44-4b50-8888-8dd25736052a"
 AUTH = {"X-API-ID": "k", "X-API-KEY": "s"}
@@ -50,8 +51,8 @@ def app() -> Iterator[Flask]:
 @pytest.fixture(scope="module")
 def validator(app: Flask) -> Validator:
     validator = state_of(app).validator
-    assert validator.fast is not None
-    assert validator.fast.not_compiled == {}, "every operation of the spec has a fast path"
+    assert validator.compiled is not None
+    assert validator.compiled.not_compiled == {}, "every operation of the spec has a fast path"
     return validator
 
 
@@ -65,7 +66,7 @@ def judge(
     headers: dict[str, str] | None = None,
     data: bytes = b"",
     content_type: str | None = None,
-) -> Outcome | None:
+) -> Verdict | None:
     """Both verdicts on one request, held to agree; returns the fast path's."""
     method = CONTRACT.operations[operation_id][0]
     with app.test_request_context(
@@ -76,17 +77,17 @@ def judge(
         data=data,
         content_type=content_type,
     ):
-        if request.endpoint != operation_id:
-            return None  # the router sends this path elsewhere: no operation to judge
-        fast = validator.fast_verdict(request, operation_id)
-        core = validator.core_check_request(request, operation_id)
-    if fast.outcome is Outcome.VALID:
+        if CONTRACT.operation_for(method, request.path) != operation_id:
+            return None  # the pipeline routes this path elsewhere: no operation to judge
+        fast = validator.check_request(request, operation_id, only="compiled")
+        core = validator.check_request(request, operation_id, only="openapi")
+    if fast.verdict is Verdict.VALID:
         assert core.violations == [], f"fast path passed what openapi-core refuses: {fast}"
         assert (fast.path, fast.query) == (core.path, core.query)
         assert (fast.body if isinstance(fast.body, dict) else None) == core.body
-    elif fast.outcome is Outcome.INVALID:
+    elif fast.verdict is Verdict.INVALID:
         assert core.violations, f"fast path refused what openapi-core passes ({fast.reason})"
-    return fast.outcome
+    return fast.verdict
 
 
 def _json_body(body: Any) -> bytes | None:
@@ -131,7 +132,7 @@ def test_valid_requests_pass_both_and_the_fast_path_decides_them(
     @given(case=_cases(operation_id, GenerationMode.POSITIVE))
     def check(case: Any) -> None:
         # Valid data, so the fast path must pass it itself: that is where the speed is.
-        assert _judge_case(app, validator, operation_id, case, auth=True) is Outcome.VALID
+        assert _judge_case(app, validator, operation_id, case, auth=True) is Verdict.VALID
 
     check()
 
@@ -151,19 +152,19 @@ def test_invalid_requests_get_the_same_verdict(
 @pytest.mark.parametrize(
     ("content_type", "expected"),
     [
-        ("application/json", Outcome.VALID),
-        ("application/json; charset=utf-8", Outcome.VALID),
-        ("Application/JSON", Outcome.VALID),
-        ("application/json; charset=latin-1", Outcome.UNDECIDED),
-        ("application/json;", Outcome.UNDECIDED),
-        (" application/json", Outcome.UNDECIDED),
-        ("application/json; foo", Outcome.UNDECIDED),
-        ("text/plain", Outcome.UNDECIDED),
-        ("application/vnd.api+json", Outcome.UNDECIDED),
+        ("application/json", Verdict.VALID),
+        ("application/json; charset=utf-8", Verdict.VALID),
+        ("Application/JSON", Verdict.VALID),
+        ("application/json; charset=latin-1", Verdict.UNDECIDED),
+        ("application/json;", Verdict.UNDECIDED),
+        (" application/json", Verdict.UNDECIDED),
+        ("application/json; foo", Verdict.UNDECIDED),
+        ("text/plain", Verdict.UNDECIDED),
+        ("application/vnd.api+json", Verdict.UNDECIDED),
     ],
 )
 def test_content_types(
-    app: Flask, validator: Validator, content_type: str, expected: Outcome
+    app: Flask, validator: Validator, content_type: str, expected: Verdict
 ) -> None:
     body = json.dumps({"product_url": "https://example.com/a.png"}).encode()
     outcome = judge(
@@ -231,15 +232,15 @@ def test_list_queries(app: Flask, validator: Validator, query: str) -> None:
 @pytest.mark.parametrize(
     ("headers", "expected"),
     [
-        (AUTH, Outcome.VALID),
-        ({"X-API-ID": "k"}, Outcome.INVALID),
-        ({"X-API-KEY": "s"}, Outcome.INVALID),
-        ({}, Outcome.INVALID),
-        ({"x-api-id": "k", "x-api-key": "s"}, Outcome.VALID),
+        (AUTH, Verdict.VALID),
+        ({"X-API-ID": "k"}, Verdict.INVALID),
+        ({"X-API-KEY": "s"}, Verdict.INVALID),
+        ({}, Verdict.INVALID),
+        ({"x-api-id": "k", "x-api-key": "s"}, Verdict.VALID),
     ],
 )
 def test_security_headers(
-    app: Flask, validator: Validator, headers: dict[str, str], expected: Outcome
+    app: Flask, validator: Validator, headers: dict[str, str], expected: Verdict
 ) -> None:
     path = f"/api/product_to_videos/{UUID_TEXT}/"
     outcome = judge(app, validator, "product_to_videos_retrieve", path, headers=headers)
@@ -284,7 +285,7 @@ def test_follow_ups_without_a_body(app: Flask, validator: Validator) -> None:
         if method != "POST" or "{id}" not in template:
             continue
         path = template.replace("{id}", UUID_TEXT)
-        assert judge(app, validator, operation_id, path, headers=AUTH) is Outcome.VALID
+        assert judge(app, validator, operation_id, path, headers=AUTH) is Verdict.VALID
     outcome = judge(
         app,
         validator,
@@ -292,7 +293,7 @@ def test_follow_ups_without_a_body(app: Flask, validator: Validator) -> None:
         "/api/product_to_videos/gen_image/",
         headers=AUTH,
     )
-    assert outcome is Outcome.INVALID  # gen_image requires its body
+    assert outcome is Verdict.INVALID  # gen_image requires its body
 
 
 # -- responses ----------------------------------------------------------------------------
@@ -347,22 +348,22 @@ def judge_response(
     status: int,
     payload: Any,
     headers: dict[str, str] | None = None,
-) -> Outcome:
+) -> Verdict:
     method, template = CONTRACT.operations[operation_id]
     path = template.replace("{id}", UUID_TEXT)
     with app.test_request_context(path, method=method, headers=AUTH):
         response = app.response_class(
             json.dumps(payload), status=status, mimetype="application/json", headers=headers
         )
-        assert validator.fast is not None
-        fast = validator.fast.check_response(
+        assert validator.compiled is not None
+        fast = validator.compiled.check_response(
             operation_id,
             status=status,
             content_type=response.content_type,
             headers=response.headers,
             body=response.get_data(),
         )
-        given_data = validator.fast.check_response(  # as the hot path's JsonReply asks
+        given_data = validator.compiled.check_response(  # as the pipeline's Reply asks
             operation_id,
             status=status,
             content_type=response.content_type,
@@ -370,11 +371,11 @@ def judge_response(
             body=response.get_data(),
             parsed=payload,
         )
-        core = validator.core_check_response(request, response)
+        core = validator.check_response(request, response, operation_id, only="openapi")
     assert given_data is fast, f"the data and its JSON got different verdicts: {payload}"
-    if fast is Outcome.VALID:
+    if fast is Verdict.VALID:
         assert core == [], f"fast path passed a response openapi-core refuses: {payload}"
-    elif fast is Outcome.INVALID:
+    elif fast is Verdict.INVALID:
         assert core, f"fast path refused a response openapi-core passes: {payload}"
     return fast
 
@@ -398,7 +399,7 @@ def test_valid_records_are_passed_by_the_fast_path(
     app: Flask, validator: Validator, record: dict[str, Any], operation_id: str
 ) -> None:
     payload: Any = [record] if operation_id == "product_to_videos_list" else record
-    assert judge_response(app, validator, operation_id, 200, payload) is Outcome.VALID
+    assert judge_response(app, validator, operation_id, 200, payload) is Verdict.VALID
 
 
 @EXAMPLES
@@ -429,7 +430,7 @@ def test_a_spec_construct_the_fast_path_does_not_model_is_left_to_openapi_core()
     document["paths"]["/api/product_to_videos/"]["get"]["parameters"].append(
         {"name": "page", "in": "query", "schema": {"type": "integer"}}
     )
-    fast = FastPath(document)
+    fast = CompiledValidator(document)
     assert "integer" in fast.not_compiled["product_to_videos_list"]
     verdict = fast.check_request(
         "product_to_videos_list",
@@ -439,7 +440,7 @@ def test_a_spec_construct_the_fast_path_does_not_model_is_left_to_openapi_core()
         content_type=None,
         body=b"",
     )
-    assert verdict.outcome is Outcome.UNDECIDED
+    assert verdict.verdict is Verdict.UNDECIDED
 
 
 FORMAT_SAMPLES = st.one_of(
@@ -462,7 +463,7 @@ FORMAT_SAMPLES = st.one_of(
 def test_format_checks_mean_what_openapi_cores_do(value: str, name: str) -> None:
     from openapi_schema_validator import oas31_format_checker
 
-    from mock_server.contract.compiled import format_checks
+    from mock_server.contract.formats import format_checks
 
     ours = format_checks({name})[name](value)
     assert ours == oas31_format_checker.conforms(value, name), (name, value)

@@ -1,0 +1,154 @@
+"""The one door of the API: every request outside the admin prefix goes through these steps,
+refusals included, and leaves through the same end.
+
+    route → queued fault → auth → body → validation → operation → conclusion
+
+Each step either adds to the `Exchange` or raises; `refusals` turns what it raises into the
+answer, and the `Concluder` checks that answer against the contract, journals and logs it.
+A plain WSGI callable, installed as `app.wsgi_app`: Flask answers only what it is handed
+(the admin API), so an API request costs no Flask request cycle."""
+
+from __future__ import annotations
+
+import difflib
+import io
+import json
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from werkzeug.wsgi import get_input_stream
+
+from ..contract.compiled import UNPARSED
+from ..contract.spec import Contract
+from .errors import BodyTooLarge, InvalidRequest, MalformedJson, MethodNotAllowed, UnknownPath
+from .exchange import Exchange
+from .headers import EnvironHeaders
+from .operations import perform
+from .prefer import parse_prefer
+from .refusals import refusal
+from .reply import Reply
+from .state import MockState
+
+__all__ = ["ApiPipeline"]
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+class ApiPipeline:
+    """WSGI middleware: the API's requests answered here, the rest handed to `fallback`
+    (Flask, for the paths under `flask_prefix`)."""
+
+    def __init__(self, state: MockState, fallback: WsgiApp, *, flask_prefix: str) -> None:
+        self.state, self.fallback, self.flask_prefix = state, fallback, flask_prefix
+        contract = state.contract
+        # A body sent to an operation that takes none is ignored, as DRF ignores it.
+        self._takes_body = {o for o in contract.operations if contract.request_schema(o)}
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if environ.get("PATH_INFO", "").startswith(self.flask_prefix):
+            return self.fallback(environ, start_response)
+        exchange = Exchange(environ, environ.get("REQUEST_METHOD", "GET"), _path(environ))
+        concluder = self.state.concluder
+        try:
+            reply = self._answer(exchange)
+        except Exception as error:  # each step raises what refuses the request
+            limit = self.state.config.max_body_bytes
+            reply = refusal(error, exchange, body_limit=limit) or concluder.internal_error(
+                exchange, error
+            )
+        return concluder.conclude(exchange, reply)(environ, start_response)
+
+    def _answer(self, exchange: Exchange) -> Reply:
+        state, environ = self.state, exchange.environ
+        allowed = self._route(exchange)
+        if exchange.method == "OPTIONS":
+            return Reply(200, headers={"Allow": ", ".join(allowed)})
+        operation = exchange.operation
+        assert operation is not None
+        fault = state.faults.take(operation)
+        if fault is not None:
+            raise fault.error()  # before auth and validation: nothing is processed
+        headers = EnvironHeaders(environ)
+        exchange.account = state.authenticator.account(headers, state.variants.auth_failure_status)
+        exchange.body = raw = _read_body(environ, state.config.max_body_bytes)
+        parsed = _parse_json(environ, raw) if operation in self._takes_body else UNPARSED
+        verdict = state.validator.check_request(
+            exchange.request,
+            operation,
+            parsed,
+            body=raw,
+            path_args=exchange.path_args,
+            headers=headers,
+        )
+        if verdict.violations:
+            raise InvalidRequest(verdict.violations)
+        preference = parse_prefer(environ.get("HTTP_PREFER"))
+        done = perform(state, operation, exchange.account, verdict, preference)
+        if done.record is not None:
+            exchange.record_id, exchange.record_status = done.record.id, done.record.status
+        return Reply.json(done.status, done.payload)
+
+    def _route(self, exchange: Exchange) -> tuple[str, ...]:
+        """The methods the request's path allows; the exchange gets its operation and path
+        arguments. A path the spec does not document is a 404 naming the nearest one; a
+        method it does not document there, a 405 with Allow."""
+        contract = self.state.contract
+        found = contract.route(exchange.path)
+        if found is None:
+            raise UnknownPath(exchange.path, _unknown_path_hint(contract, exchange.path))
+        methods, exchange.path_args = found
+        allowed = _allowed_methods(methods)
+        if exchange.method != "OPTIONS":
+            operation = methods.get("GET" if exchange.method == "HEAD" else exchange.method)
+            if operation is None:
+                raise MethodNotAllowed(exchange.method, allowed)
+            exchange.operation = operation
+        return allowed
+
+
+def _allowed_methods(methods: dict[str, str]) -> tuple[str, ...]:
+    extra = ("HEAD",) if "GET" in methods else ()
+    return (*methods, *extra, "OPTIONS")
+
+
+def _path(environ: dict[str, Any]) -> str:
+    """The path as werkzeug reads it: PATH_INFO's bytes (latin-1 in WSGI) decoded as UTF-8."""
+    raw = environ.get("PATH_INFO", "")
+    path = raw if raw.isascii() else raw.encode("latin-1").decode("utf-8", "replace")
+    return "/" + path.lstrip("/")
+
+
+def _read_body(environ: dict[str, Any], limit: int) -> bytes:
+    """The body, read by werkzeug's guarded stream: past `limit` a 413, shorter than its
+    Content-Length a 400. The environ gets a fresh stream of the same bytes, for openapi-core."""
+    stream = get_input_stream(environ, max_content_length=limit)
+    raw = stream.read()
+    if len(raw) >= limit and "wsgi.input_terminated" in environ and environ["wsgi.input"].read(1):
+        # A server-framed (chunked) body is cut at the limit, not refused: a byte left
+        # after it means the body was larger.
+        raise BodyTooLarge(limit, None)
+    environ["wsgi.input"] = io.BytesIO(raw)
+    return raw
+
+
+def _parse_json(environ: dict[str, Any], raw: bytes) -> Any:
+    """The body parsed as JSON when it claims to be JSON (UNPARSED otherwise)."""
+    media = environ.get("CONTENT_TYPE", "").partition(";")[0].strip().lower()
+    if not raw or not media.endswith("json"):
+        return UNPARSED
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError) as exc:  # about 1,000 levels deep is too deep
+        raise MalformedJson(str(exc)) from None
+
+
+def _unknown_path_hint(contract: Contract, path: str) -> str:
+    if not path.endswith("/") and contract.methods_for(path + "/"):
+        return (
+            f"Not found: {path} is not a path of this API; did you mean {path}/? "
+            "Every Creatify path ends with a slash."
+        )
+    templates = [t for _, t in contract.operations.values()]
+    close = difflib.get_close_matches(path, templates, n=1, cutoff=0.5)
+    hint = f" The closest documented path is {close[0]}." if close else ""
+    return f"Not found: {path} is not a path of this API.{hint}"

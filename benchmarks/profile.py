@@ -86,9 +86,11 @@ def main() -> None:
     if args.validator == "core":
         state.validator = Validator(state.contract, fast=False)  # the hot path steps aside
     created = app.test_client().post(
-        "/api/product_to_videos/gen_image/", data=BODY, content_type="application/json",
+        "/api/product_to_videos/gen_image/",
+        data=BODY,
+        content_type="application/json",
         headers=HEADERS,
-    )  # fmt: skip
+    )
     record_id = created.get_json()["id"]
     get = environ(f"/api/product_to_videos/{record_id}/")
     post = environ("/api/product_to_videos/gen_image/", "POST", BODY)
@@ -119,10 +121,13 @@ def main() -> None:
     ]
     print(f"{rows[0][0]:<36} {bare:8.0f}")
     plain = create_app(MockConfig(seed=1, hot_path=False), clock=ManualClock())
-    plain_id = plain.test_client().post(
-        "/api/product_to_videos/gen_image/", data=BODY, content_type="application/json",
+    plain_created = plain.test_client().post(
+        "/api/product_to_videos/gen_image/",
+        data=BODY,
+        content_type="application/json",
         headers=HEADERS,
-    ).get_json()["id"]  # fmt: skip
+    )
+    plain_id = plain_created.get_json()["id"]
     through_flask = per_request_us(
         plain.wsgi_app, environ(f"/api/product_to_videos/{plain_id}/"), requests
     )

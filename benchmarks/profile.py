@@ -30,8 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.bare_app import app as bare_app  # noqa: E402
 from mock_server import ManualClock, MockConfig, create_app  # noqa: E402
 from mock_server.api.state import state_of  # noqa: E402
-from mock_server.contract.compiled import FastRequest, Outcome  # noqa: E402
 from mock_server.contract.validator import Validator  # noqa: E402
+from mock_server.contract.violations import RequestVerdict  # noqa: E402
 
 HEADERS = {"X-API-ID": "bench", "X-API-KEY": "bench"}
 BODY = json.dumps({"product_url": "https://example.com/shoe.jpg"})
@@ -84,11 +84,14 @@ def main() -> None:
     app = create_app(MockConfig(seed=1), clock=ManualClock())
     state = state_of(app)
     if args.validator == "core":
-        state.validator = Validator(state.contract, fast=False)  # the hot path steps aside
+        state.validator = Validator(state.contract, compiled=False)
+        state.concluder.validator = state.validator
     created = app.test_client().post(
-        "/api/product_to_videos/gen_image/", data=BODY, content_type="application/json",
+        "/api/product_to_videos/gen_image/",
+        data=BODY,
+        content_type="application/json",
         headers=HEADERS,
-    )  # fmt: skip
+    )
     record_id = created.get_json()["id"]
     get = environ(f"/api/product_to_videos/{record_id}/")
     post = environ("/api/product_to_videos/gen_image/", "POST", BODY)
@@ -103,30 +106,21 @@ def main() -> None:
 
     print("# µs per GET /{id}/ through the WSGI app, taking each stage away in turn")
     bare = per_request_us(bare_app.wsgi_app, environ("/api/product_to_videos/x/"), requests)
-    rows = [("bare Flask, same JSON", bare), ("creatify-mock, hot path", None)]
+    rows = [("bare Flask, same JSON", bare), ("creatify-mock, the pipeline", None)]
     record = state.store.get(record_id)
     payload = state.render(record)
-    verdict = FastRequest(Outcome.VALID, path={"id": uuid.UUID(record_id)})
+    verdict = RequestVerdict(path={"id": uuid.UUID(record_id)})
     cuts: list[tuple[str, Callable[[], None]]] = [
         ("- response validation", lambda: setattr(state.validator, "check_response", _none)),
         (
             "- request validation",
-            lambda: setattr(state.validator, "fast_verdict", lambda *a: verdict),
+            lambda: setattr(state.validator, "check_request", lambda *a, **k: verdict),
         ),
         ("- journal", lambda: setattr(state.journal, "add", lambda **kw: None)),
         ("- store and simulation", lambda: setattr(state.simulator, "get", lambda *a: record)),
         ("- render", lambda: setattr(state, "render", lambda *a: payload)),
     ]
     print(f"{rows[0][0]:<36} {bare:8.0f}")
-    plain = create_app(MockConfig(seed=1, hot_path=False), clock=ManualClock())
-    plain_id = plain.test_client().post(
-        "/api/product_to_videos/gen_image/", data=BODY, content_type="application/json",
-        headers=HEADERS,
-    ).get_json()["id"]  # fmt: skip
-    through_flask = per_request_us(
-        plain.wsgi_app, environ(f"/api/product_to_videos/{plain_id}/"), requests
-    )
-    print(f"{'creatify-mock, through Flask':<36} {through_flask:8.0f}")
     print(f"{rows[1][0]:<36} {per_request_us(app.wsgi_app, get, requests):8.0f}")
     for label, cut in cuts:
         cut()

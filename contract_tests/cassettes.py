@@ -17,7 +17,7 @@ from mock_server import Choice
 
 from .mock import CREATIFY_URL
 
-__all__ = ["Cassette", "CassetteMissing", "RecordMode"]
+__all__ = ["Cassette", "CassetteMissing", "RecordMode", "cassette_name"]
 
 
 class RecordMode(Choice):

@@ -32,11 +32,13 @@ from mock_server import (
 
 __all__ = [
     "BASE_SCENARIOS",
+    "PRODUCT_URL",
     "ClientHarness",
     "Finding",
     "Scenario",
     "ScenarioResult",
     "draw_variants",
+    "reproduce",
 ]
 
 API_ID, API_KEY = "harness-api-id", "harness-api-key"

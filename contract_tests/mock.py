@@ -24,7 +24,7 @@ from mock_server import (
 
 from .failures import ContractFailure, ContractViolation, MockServerError
 
-__all__ = ["CREATIFY_URL", "CreatifyMock"]
+__all__ = ["CREATIFY_URL", "CreatifyMock", "shared_app"]
 
 CREATIFY_URL = "https://api.creatify.ai"
 F = TypeVar("F", bound=Callable[..., Any])

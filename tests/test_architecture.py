@@ -215,3 +215,28 @@ def test_a_planted_type_only_cycle_is_caught(tree: Path) -> None:
     )
     target.write_text(target.read_text() + planted)
     assert ["mock_server.api.exchange", "mock_server.api.reply"] in cycles(tree)
+
+
+def private_uses(root: Path) -> list[str]:
+    """Names taken from a module of either package that its `__all__` does not list."""
+    exported: dict[str, set[str]] = {}
+    for path in [*(root / "mock_server").rglob("*.py"), *(root / "contract_tests").rglob("*.py")]:
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets
+            ):
+                exported[module_name(root, path)] = set(ast.literal_eval(node.value))
+    found = []
+    for package in ("mock_server", "contract_tests", "tests", "benchmarks"):
+        for imp in imports(root, package):
+            listed = exported.get(imp.target)
+            if listed is None or not imp.names:
+                continue
+            for name in set(imp.names) - listed:
+                if not name.startswith("_"):
+                    found.append(f"{imp.source}:{imp.line} takes {name} from {imp.target}")
+    return sorted(found)
+
+
+def test_names_taken_from_a_module_are_in_its_all() -> None:
+    assert private_uses(ROOT) == []

@@ -127,14 +127,14 @@ class Controls:
     def complete(self, record_id: str) -> dict[str, Any]:
         """End the record's running phase now, successfully; returns `inspect`'s view."""
         self._existing(record_id)
-        return self._view(self._state.simulator.finish(record_id, fail=False, reason=None))
+        return self._view(self._state.simulator.end_phase(record_id, fail=False, reason=None))
 
     def fail(self, record_id: str, reason: Any = None) -> dict[str, Any]:
         """End the record's running phase now as failed, with `reason` or a default one."""
         if reason is not None and not isinstance(reason, str):
             raise AdminError(400, f"failed_reason: expected a string; got {reason!r}.")
         self._existing(record_id)
-        return self._view(self._state.simulator.finish(record_id, fail=True, reason=reason))
+        return self._view(self._state.simulator.end_phase(record_id, fail=True, reason=reason))
 
     # -- variants, journal, webhooks --------------------------------------------------------
 

@@ -8,7 +8,7 @@ from collections import deque
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ..contract.validator import Violation
+from ..contract.violations import Violation
 
 __all__ = ["Journal", "JournalEntry"]
 

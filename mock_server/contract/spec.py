@@ -59,11 +59,11 @@ def _parse(raw: bytes) -> dict[str, Any]:
     # libyaml's loader when PyYAML has it: five times faster at start.
     document = yaml.load(raw.decode("utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     if cached is not None and isinstance(document, dict):
-        _keep(cached, document)
+        _cache(cached, document)
     return document  # type: ignore[no-any-return]
 
 
-def _keep(cached: Path, document: dict[str, Any]) -> None:
+def _cache(cached: Path, document: dict[str, Any]) -> None:
     try:
         encoded = orjson.dumps(document)
         if orjson.loads(encoded) != document:

@@ -16,9 +16,13 @@ from ..config import Phases
 
 __all__ = [
     "ALLOWED_SOURCES",
+    "PACIFIC",
     "Record",
     "Step",
     "apply_due_steps",
+    "end_now",
+    "ends_task",
+    "new_id",
     "plan_image_task",
     "plan_video_task",
 ]
@@ -76,7 +80,7 @@ class Record:
     def due(self) -> float | None:
         return self.steps[0].at if self.steps else None
 
-    def to_state(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         """The record as JSON-ready data, without `seq` (the store keeps it in a column of
         its own) or a field at its default: a load test leaves thousands of records behind,
         and this halves each one. A changed default would change what stored records
@@ -92,7 +96,7 @@ class Record:
         return data
 
     @classmethod
-    def from_state(cls, state: dict[str, Any]) -> Record:
+    def from_json(cls, state: dict[str, Any]) -> Record:
         data = dict(state)
         data["steps"] = [Step(**s) for s in data.get("steps", [])]
         if data.get("video_failure") is not None:
@@ -101,7 +105,7 @@ class Record:
 
 
 _REQUIRED: Any = object()  # equal to no value: a field without a default is always kept
-# (name, default) of every field `to_state` keeps; steps, the one list, it writes itself.
+# (name, default) of every field `to_json` keeps; steps, the one list, it writes itself.
 _STORED_FIELDS = tuple(
     (f.name, _REQUIRED if f.default is MISSING else f.default)
     for f in fields(Record)
@@ -190,7 +194,7 @@ def apply_due_steps(record: Record, now: float) -> list[str]:
     return entered
 
 
-def finish_now(record: Record, now: float, *, fail: bool, reason: str | None) -> list[str]:
+def end_now(record: Record, now: float, *, fail: bool, reason: str | None) -> list[str]:
     """Skip to the end of the running task, succeeding or failing as told."""
     if record.status in TERMINAL and not record.steps:
         return []
@@ -210,7 +214,7 @@ def finish_now(record: Record, now: float, *, fail: bool, reason: str | None) ->
     return entered
 
 
-def finishes_task(record: Record, status: str) -> bool:
+def ends_task(record: Record, status: str) -> bool:
     """True when entering `status` ends the running task, which is when webhooks fire."""
     return status == "failed" or (
         status == ("image_generated" if record.task == "image" else "video_generated")

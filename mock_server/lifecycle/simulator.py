@@ -24,8 +24,8 @@ from .records import (
     ALLOWED_SOURCES,
     Record,
     apply_due_steps,
-    finish_now,
-    finishes_task,
+    end_now,
+    ends_task,
     new_id,
     plan_image_task,
     plan_video_task,
@@ -75,7 +75,7 @@ class Simulator:
                 record = self.store.get(record_id)
                 if record is None or record.due is None or record.due > now:
                     continue  # stale heap entry: the record was rescheduled or finished
-                self._current(record, now)
+                self._brought_up_to_date(record, now)
                 moved += 1
         return moved
 
@@ -87,10 +87,10 @@ class Simulator:
 
     def _announce(self, record: Record, entered: list[str]) -> None:
         for status in entered:
-            if finishes_task(record, status):
+            if ends_task(record, status):
                 self._notify(record, status)
 
-    def _current(self, record: Record, now: float) -> Record:
+    def _brought_up_to_date(self, record: Record, now: float) -> Record:
         """`record` with every step due by `now` applied (and saved, and announced)."""
         if record.due is not None and record.due <= now:
             entered = apply_due_steps(record, now)
@@ -101,7 +101,7 @@ class Simulator:
 
     def _load(self, record_id: str) -> Record | None:
         record = self.store.get(record_id)
-        return None if record is None else self._current(record, self.clock.now())
+        return None if record is None else self._brought_up_to_date(record, self.clock.now())
 
     def resume(self) -> None:
         """Start the ticker for webhooks a --state file left due. The servers call it where
@@ -149,7 +149,7 @@ class Simulator:
         with self._lock:
             self.settle()
             now = self.clock.now()
-            return [self._current(r, now) for r in self.store.list(account, ids)]
+            return [self._brought_up_to_date(r, now) for r in self.store.list(account, ids)]
 
     def gen_image(self, account: str, body: dict[str, Any], preference: Preference) -> Record:
         with self._lock:
@@ -182,7 +182,7 @@ class Simulator:
         self, account: str, record_id: str, body: dict[str, Any], preference: Preference
     ) -> Record:
         with self._lock:
-            record = self._source(account, record_id, "gen_video")
+            record = self._source_in_state(account, record_id, "gen_video")
             now = self.clock.now()
             if "motion_style" in body:
                 record.motion_style = body["motion_style"]
@@ -199,7 +199,7 @@ class Simulator:
         self, account: str, record_id: str, body: dict[str, Any], preference: Preference
     ) -> Record:
         with self._lock:
-            source = self._source(account, record_id, "regen_image")
+            source = self._source_in_state(account, record_id, "regen_image")
             now = self.clock.now()
             record = self._copy(source, now, "regen_image", body)
             record.image_prompt = body.get("image_prompt") or source.image_prompt
@@ -213,7 +213,7 @@ class Simulator:
         self, account: str, record_id: str, body: dict[str, Any], preference: Preference
     ) -> Record:
         with self._lock:
-            source = self._source(account, record_id, "regen_video")
+            source = self._source_in_state(account, record_id, "regen_video")
             now = self.clock.now()
             record = self._copy(source, now, "regen_video", body)
             record.generated_photo_url = source.generated_photo_url
@@ -222,14 +222,14 @@ class Simulator:
             plan_video_task(record, now, self.phases, self._video_failure(record, preference))
             return self._create(record)
 
-    def finish(self, record_id: str, *, fail: bool, reason: str | None) -> Record:
+    def end_phase(self, record_id: str, *, fail: bool, reason: str | None) -> Record:
         """Admin: end the running task now, as a success or a failure."""
         with self._lock:
             self.settle()
             record = self._load(record_id)
             if record is None:
                 raise RecordNotFound(record_id)
-            entered = finish_now(record, self.clock.now(), fail=fail, reason=reason)
+            entered = end_now(record, self.clock.now(), fail=fail, reason=reason)
             self.store.save(record)
             self._announce(record, entered)
             return record
@@ -254,7 +254,7 @@ class Simulator:
             return new_id()
         return str(uuid.UUID(int=self._ids.getrandbits(128), version=4))
 
-    def _source(self, account: str, record_id: str, operation: str) -> Record:
+    def _source_in_state(self, account: str, record_id: str, operation: str) -> Record:
         record = self.get(account, record_id)
         allowed = ALLOWED_SOURCES[operation]
         if record.status not in allowed:

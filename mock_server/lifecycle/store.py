@@ -53,7 +53,7 @@ class Store:
 
     def insert(self, record: Record) -> Record:
         with self._lock:
-            state = record.to_state()
+            state = record.to_json()
             cursor = self._db.execute(
                 "INSERT INTO records (id, account, due, data) VALUES (?, ?, ?, ?)",
                 (record.id, record.account, record.due, _dump(state)),
@@ -65,7 +65,7 @@ class Store:
 
     def save(self, record: Record) -> None:
         with self._lock:
-            state = record.to_state()
+            state = record.to_json()
             cursor = self._db.execute(
                 "UPDATE records SET due = ?, data = ? WHERE id = ?",
                 (record.due, _dump(state), record.id),
@@ -87,7 +87,7 @@ class Store:
                     return None
                 state = _state(row)
                 self._remember(record_id, state)
-        return Record.from_state(state)  # a fresh object: callers may change it freely
+        return Record.from_json(state)  # a fresh object: callers may change it freely
 
     def _remember(self, record_id: str, state: dict[str, Any]) -> None:
         self._cache[record_id] = state
@@ -107,7 +107,7 @@ class Store:
             args.extend(wanted)
         with self._lock:
             rows = self._db.execute(query + " ORDER BY seq DESC", args).fetchall()
-        return [Record.from_state(_state(row)) for row in rows]
+        return [Record.from_json(_state(row)) for row in rows]
 
     def pending(self) -> list[tuple[float, str]]:
         """(due, id) of every record with a step still to come and a webhook to call."""

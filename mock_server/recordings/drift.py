@@ -10,7 +10,8 @@ from flask import Request, Response
 from werkzeug.test import EnvironBuilder
 
 from ..contract.spec import Contract
-from ..contract.validator import Validator, Violation
+from ..contract.validator import Validator
+from ..contract.violations import Violation
 from .har import Entry, load_dir
 
 __all__ = ["Drift", "check_entry", "check_path"]

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-__all__ = ["Entry", "HarFile", "entry_from_exchange", "load_dir", "scrub"]
+__all__ = ["SCRUBBED", "Entry", "HarFile", "entry_from_exchange", "load_dir", "scrub"]
 
 SCRUBBED = "[scrubbed]"
 VERSION = "1.2"

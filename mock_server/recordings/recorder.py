@@ -47,7 +47,7 @@ class Recorder:
         with httpx.Client(transport=self.transport, timeout=60) as client:
             upstream = client.request(request.method, url, headers=headers, content=body)
         millis = (time.perf_counter() - clock) * 1000
-        self._keep(body, upstream, started, millis)
+        self._record_exchange(body, upstream, started, millis)
         kept = {
             k: v
             for k, v in upstream.headers.items()
@@ -55,7 +55,7 @@ class Recorder:
         }
         return Response(upstream.content, status=upstream.status_code, headers=kept)
 
-    def _keep(
+    def _record_exchange(
         self, body: bytes, upstream: httpx.Response, started: datetime, millis: float
     ) -> None:
         secrets = set(self.scrub_values)

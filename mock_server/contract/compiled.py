@@ -279,19 +279,9 @@ class CompiledValidator:
             if value is None or not _valid(param.validator, value):
                 return _request(Verdict.INVALID, f"path {param.name}")
             path[param.name] = UUID(value) if param.uuid else value
-        values: dict[str, Any] = {}
-        for param in operation.query_params:
-            raw = query.get(param.name)
-            if raw is None:
-                if param.required:
-                    return _request(Verdict.INVALID, f"query {param.name} missing")
-                continue
-            value = raw.split(",") if param.array else raw
-            if not _valid(param.validator, value):
-                return _request(Verdict.INVALID, f"query {param.name}")
-            if param.uuid:
-                value = [UUID(v) for v in value] if param.array else UUID(value)
-            values[param.name] = value
+        values = _query_values(operation, query)
+        if isinstance(values, str):
+            return _request(Verdict.INVALID, values)
         if not operation.has_body:
             return _request(Verdict.VALID, path=path, query=values)
         if not body:
@@ -301,22 +291,16 @@ class CompiledValidator:
         media = _plain_media_type(content_type)
         if media is None or media not in operation.body_media:
             return _request(Verdict.UNDECIDED, f"content type {content_type!r}")
-        validator = operation.body_media[media]
         if parsed is UNPARSED:
             try:
                 parsed = json.loads(body)
             except (ValueError, RecursionError):
                 return _request(Verdict.UNDECIDED, "body is not JSON")
-        if validator is not None:
-            verdict = _verdict(validator, parsed)
-            if verdict is not Verdict.VALID:
-                return _request(verdict, "body")
-        if operation.body_uuid_fields and isinstance(parsed, dict):
-            parsed = dict(parsed)
-            for name in operation.body_uuid_fields:
-                if isinstance(parsed.get(name), str):
-                    parsed[name] = UUID(parsed[name])
-        return _request(Verdict.VALID, path=path, query=values, body=parsed)
+        validator = operation.body_media[media]
+        verdict = Verdict.VALID if validator is None else _verdict(validator, parsed)
+        if verdict is not Verdict.VALID:
+            return _request(verdict, "body")
+        return _request(Verdict.VALID, path=path, query=values, body=_with_uuids(operation, parsed))
 
     def check_response(
         self,
@@ -365,6 +349,35 @@ class CompiledValidator:
             except (ValueError, RecursionError):
                 return Verdict.UNDECIDED
         return _verdict(validator, parsed)
+
+
+def _query_values(operation: _Operation, query: Any) -> dict[str, Any] | str:
+    """The query parameters unmarshalled, or why they are invalid."""
+    values: dict[str, Any] = {}
+    for param in operation.query_params:
+        raw = query.get(param.name)
+        if raw is None:
+            if param.required:
+                return f"query {param.name} missing"
+            continue
+        value = raw.split(",") if param.array else raw
+        if not _valid(param.validator, value):
+            return f"query {param.name}"
+        if param.uuid:
+            value = [UUID(v) for v in value] if param.array else UUID(value)
+        values[param.name] = value
+    return values
+
+
+def _with_uuids(operation: _Operation, parsed: Any) -> Any:
+    """The body with its `format: uuid` fields as UUIDs, as openapi-core unmarshals them."""
+    if not operation.body_uuid_fields or not isinstance(parsed, dict):
+        return parsed
+    parsed = dict(parsed)
+    for name in operation.body_uuid_fields:
+        if isinstance(parsed.get(name), str):
+            parsed[name] = UUID(parsed[name])
+    return parsed
 
 
 def _formats_in(node: Any) -> set[str]:

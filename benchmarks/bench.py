@@ -632,9 +632,9 @@ def print_before_after(before: Path, measured: Measured) -> None:
     ]
     figures = {(name, case): m for name, case, m in measured.rows}
     for case, _, _ in CASES:
-        was, now = figures.get((BEFORE, case), {}), figures.get((MOCK, case), {})
+        old, new = figures.get((BEFORE, case), {}), figures.get((MOCK, case), {})
         for key in ("req/s", "p50 ms", "p99 ms"):
-            lines.append((f"{case} {key}", was.get(key, nan), now.get(key, nan)))
+            lines.append((f"{case} {key}", old.get(key, nan), new.get(key, nan)))
     for label, was, now in lines:
         spec = ".0f" if label == "records kept" or label.endswith("req/s") else ".2f"
         print(f"{label:<34} {num(was, spec):>9} {num(now, spec):>9} {num(now / was, '.2f'):>12}")

@@ -43,7 +43,7 @@ def environ(path: str, method: str = "GET", body: str | None = None) -> Callable
     built = EnvironBuilder(
         path=path,
         method=method,
-        headers=HEADERS,
+        headers=list(HEADERS.items()),
         data=body,
         content_type="application/json" if body else None,
     ).get_environ()
@@ -108,6 +108,7 @@ def main() -> None:
     bare = per_request_us(bare_app.wsgi_app, environ("/api/product_to_videos/x/"), requests)
     rows = [("bare Flask, same JSON", bare), ("creatify-mock, the pipeline", None)]
     record = state.store.get(record_id)
+    assert record is not None
     payload = state.render(record)
     verdict = RequestVerdict(path={"id": uuid.UUID(record_id)})
     cuts: list[tuple[str, Callable[[], None]]] = [

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import string
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from functools import cache
@@ -20,8 +21,15 @@ from mock_server import Contract
 
 __all__ = ["InvalidBody", "invalid_request_bodies", "records", "request_bodies"]
 
-RULES = ("wrong enum", "too long", "missing required", "wrong type", "bad uuid", "not a URL",
-         "unknown field")  # fmt: skip
+RULES = (
+    "wrong enum",
+    "too long",
+    "missing required",
+    "wrong type",
+    "bad uuid",
+    "not a URL",
+    "unknown field",
+)
 EMPTY_FORMS = ("null", "empty-string")
 # Keys Creatify sends on other resources; a tolerant client ignores them here too.
 _EXTRA_KEYS = ("credits_used", "duration", "progress", "preview", "video_output", "is_hidden")
@@ -70,14 +78,15 @@ def _schemathesis(kind: str) -> Any:
         },
         "components": {"schemas": copy.deepcopy(contract.document["components"]["schemas"])},
     }
-    return schemathesis.openapi.from_dict(document)
+    schema: Any = schemathesis.openapi.from_dict(document)
+    return schema
 
 
 def _positive_bodies(path: str, method: str, api: str) -> st.SearchStrategy[dict[str, Any]]:
     from schemathesis import GenerationMode
 
     operation = _schemathesis(api)[path][method]
-    cases = operation.as_strategy(generation_mode=GenerationMode.POSITIVE)
+    cases: st.SearchStrategy[Any] = operation.as_strategy(generation_mode=GenerationMode.POSITIVE)
     return cases.map(lambda case: dict(case.body) if isinstance(case.body, dict) else {})
 
 
@@ -139,14 +148,19 @@ def _breakages(schema: dict[str, Any]) -> list[tuple[str, str, st.SearchStrategy
                 (
                     name,
                     "wrong enum",
-                    st.text(min_size=1, max_size=12).filter(lambda v, e=enum: v not in e),
+                    st.text(min_size=1, max_size=12).filter(_not_in(enum)),
                 )
             )
         if "maxLength" in prop:
             limit = int(prop["maxLength"])
             prefix = "https://example.com/" if "pattern" in prop else ""
-            found.append((name, "too long", st.integers(limit + 1, limit + 40).map(
-                lambda n, p=prefix: p + "a" * (n - len(p)))))  # fmt: skip
+            found.append(
+                (
+                    name,
+                    "too long",
+                    st.integers(limit + 1, limit + 40).map(_padded(prefix)),
+                )
+            )
         if prop.get("format") == "uuid":
             found.append(
                 (name, "bad uuid", st.text(string.ascii_letters + "-", min_size=1, max_size=40))
@@ -203,7 +217,7 @@ def invalid_request_bodies(
 
 def _timestamps() -> st.SearchStrategy[tuple[str, str]]:
     """(created_at, updated_at), updated no earlier, in one of the forms seen in the docs."""
-    forms = {
+    forms: dict[str, Callable[[datetime], str]] = {
         "offset with microseconds": lambda d: d.isoformat(timespec="microseconds"),
         "offset": lambda d: d.isoformat(timespec="seconds"),
         "utc Z": lambda d: d.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -257,12 +271,15 @@ def records(
         )
         data["generated_photo_url"] = (
             f"https://cdn.creatify.ai/user/{user}/{day:%Y-%m-%d}/{draw(st.uuids()).hex}.jpg"
-            if has_photo else blank
-        )  # fmt: skip
+            if has_photo
+            else blank
+        )
         data["generated_video_url"] = (
             f"https://cdn.creatify.ai/product_to_videos/{user}/{data['id']}/{day:%Y%m%d}/"
-            f"{draw(st.uuids()).hex}.mp4" if state == "video_generated" else blank
-        )  # fmt: skip
+            f"{draw(st.uuids()).hex}.mp4"
+            if state == "video_generated"
+            else blank
+        )
         data["failed_reason"] = (
             draw(st.text(min_size=1, max_size=80).filter(str.strip)) if state == "failed" else blank
         )
@@ -271,8 +288,14 @@ def records(
             data["regen_source_id"] = str(draw(st.uuids(version=4)))
         else:
             data["regen_type"] = data["regen_source_id"] = blank
-        for name in ("override_avatar", "motion_style", "product_showcase_url", "webhook_url",
-                     "image_prompt", "video_prompt"):  # fmt: skip
+        for name in (
+            "override_avatar",
+            "motion_style",
+            "product_showcase_url",
+            "webhook_url",
+            "image_prompt",
+            "video_prompt",
+        ):
             if data.get(name) in (None, ""):
                 data[name] = blank
         data["created_at"], data["updated_at"] = draw(_timestamps())
@@ -282,3 +305,17 @@ def records(
         return data
 
     return record()
+
+
+def _not_in(values: Any) -> Any:
+    def check(value: str) -> bool:
+        return value not in values
+
+    return check
+
+
+def _padded(prefix: str) -> Any:
+    def pad(length: int) -> str:
+        return prefix + "a" * (length - len(prefix))
+
+    return pad

@@ -45,8 +45,9 @@ def test_a_failed_video_is_reported(creatify_mock: CreatifyMock) -> None:
         client.make_video(PRODUCT)
 
 
-@pytest.mark.creatify_mock(variants={"empty_values": "empty-string", "post_status": 201,
-                                     "timestamps": "utc"})  # fmt: skip
+@pytest.mark.creatify_mock(
+    variants={"empty_values": "empty-string", "post_status": 201, "timestamps": "utc"}
+)
 def test_the_other_variants(creatify_mock: CreatifyMock) -> None:
     with client_for(creatify_mock) as client:
         assert client.make_video(PRODUCT).endswith(".mp4")

@@ -5,6 +5,8 @@ callable; Flask serves what the pipeline hands it: the admin API under /__mock__
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import Flask, Response, current_app, jsonify
 from werkzeug.exceptions import HTTPException
 
@@ -21,6 +23,9 @@ from .lifecycle.clock import Clock, ManualClock, SystemClock
 from .lifecycle.outcomes import OutcomePolicy
 from .lifecycle.store import Store
 
+if TYPE_CHECKING:  # httpx costs 0.1 s to import; only webhook deliveries need it
+    import httpx
+
 __all__ = ["ADMIN_PREFIX", "close_app", "create_app"]
 
 ADMIN_PREFIX = "/__mock__"
@@ -31,7 +36,7 @@ def create_app(
     *,
     clock: Clock | None = None,
     contract: Contract | None = None,
-    webhook_transport: object | None = None,
+    webhook_transport: httpx.BaseTransport | None = None,
 ) -> Flask:
     """Build a mock of the Product-to-Video API.
 

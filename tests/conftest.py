@@ -101,7 +101,7 @@ class Api:
         assert response.status_code == 200, response.get_json()
         return str(response.get_json()["status"])
 
-    def list(self, ids: list[str] | None = None) -> TestResponse:
+    def list_records(self, ids: list[str] | None = None) -> TestResponse:
         query = {"ids": ",".join(ids)} if ids is not None else None
         return self.client.get(BASE, query_string=query, headers=self.headers)
 

@@ -118,9 +118,9 @@ def test_queued_faults_answer_before_anything_is_processed(api: Api) -> None:
     assert throttled.status_code == 429
     assert throttled.headers["Retry-After"] == "2"
     assert "throttled" in throttled.get_json()["detail"]
-    unavailable = api.list()
+    unavailable = api.list_records()
     assert unavailable.status_code == 503
-    assert api.list().get_json() == []  # the throttled gen_image created nothing
+    assert api.list_records().get_json() == []  # the throttled gen_image created nothing
     assert all(e["response_violations"] == [] for e in api.journal())
 
 

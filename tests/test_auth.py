@@ -43,7 +43,7 @@ def test_every_operation_needs_both_headers(
     assert response.status_code == 401
     detail = response.get_json()["detail"]
     assert f"the {named} header is {state}" in detail
-    assert len(api.list().get_json()) == 1  # nothing was created
+    assert len(api.list_records().get_json()) == 1  # nothing was created
 
 
 def test_auth_failures_can_be_403(make_app: Callable[..., Flask]) -> None:
@@ -79,9 +79,9 @@ def test_records_are_private_to_their_account(api: Api, clock: ManualClock) -> N
             foreign = other.follow_up(action, record_id)
             missing = other.follow_up(action, unknown)
             assert (foreign.status_code, foreign.get_json()) == (404, missing.get_json())
-    assert other.list().get_json() == []
-    assert other.list([image_id, video_id]).get_json() == []
-    assert {r["id"] for r in api.list().get_json()} == {image_id, video_id}
+    assert other.list_records().get_json() == []
+    assert other.list_records([image_id, video_id]).get_json() == []
+    assert {r["id"] for r in api.list_records().get_json()} == {image_id, video_id}
     assert api.status(image_id) == "image_generated"  # the foreign calls changed nothing
 
 

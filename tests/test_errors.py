@@ -65,18 +65,22 @@ def test_a_body_that_is_not_an_object(api: Api) -> None:
 
 def test_malformed_json_is_400_with_the_parse_error(api: Api) -> None:
     response = api.client.post(
-        BASE + "gen_image/", data='{"product_url": ', content_type="application/json",
+        BASE + "gen_image/",
+        data='{"product_url": ',
+        content_type="application/json",
         headers=api.headers,
-    )  # fmt: skip
+    )
     assert response.status_code == 400
     assert response.get_json()["detail"].startswith("JSON parse error - ")
 
 
 def test_a_body_that_is_not_json_is_415(api: Api) -> None:
     response = api.client.post(
-        BASE + "gen_image/", data="product_url=x", content_type="application/x-www-form-urlencoded",
+        BASE + "gen_image/",
+        data="product_url=x",
+        content_type="application/x-www-form-urlencoded",
         headers=api.headers,
-    )  # fmt: skip
+    )
     assert response.status_code == 415
     assert "application/x-www-form-urlencoded" in response.get_json()["detail"]
 
@@ -84,18 +88,22 @@ def test_a_body_that_is_not_json_is_415(api: Api) -> None:
 def test_a_malformed_media_type_parameter_is_415_not_500(api: Api) -> None:
     # openapi-core raises ValueError on a parameter without "=".
     response = api.client.post(
-        BASE + "gen_image/", data='{"product_url": "https://example.com/a.png"}',
-        content_type="application/json; utf-8", headers=api.headers,
-    )  # fmt: skip
+        BASE + "gen_image/",
+        data='{"product_url": "https://example.com/a.png"}',
+        content_type="application/json; utf-8",
+        headers=api.headers,
+    )
     assert response.status_code == 415
     assert "'utf-8'" in response.get_json()["detail"]
 
 
 def test_json_with_a_charset_is_accepted(api: Api) -> None:
     response = api.client.post(
-        BASE + "gen_image/", data='{"product_url": "https://example.com/a.png"}',
-        content_type="application/json; charset=utf-8", headers=api.headers,
-    )  # fmt: skip
+        BASE + "gen_image/",
+        data='{"product_url": "https://example.com/a.png"}',
+        content_type="application/json; charset=utf-8",
+        headers=api.headers,
+    )
     assert response.status_code == 200
 
 
@@ -104,7 +112,7 @@ def test_a_body_over_the_limit_is_413_naming_the_limit(api: Api) -> None:
     assert response.status_code == 413
     detail = response.get_json()["detail"]
     assert "65536" in detail
-    assert api.list().get_json() == []
+    assert api.list_records().get_json() == []
 
 
 def test_a_prompt_over_its_max_length_is_400(api: Api) -> None:
@@ -114,13 +122,13 @@ def test_a_prompt_over_its_max_length_is_400(api: Api) -> None:
 
 
 def test_more_than_a_hundred_ids_is_400(api: Api) -> None:
-    response = api.list([str(uuid.uuid4()) for _ in range(101)])
+    response = api.list_records([str(uuid.uuid4()) for _ in range(101)])
     assert response.status_code == 400
     assert response.get_json() == {"ids": ["Expected at most 100 entries; got 101 entries."]}
 
 
 def test_an_id_in_the_list_that_is_not_a_uuid_is_400(api: Api) -> None:
-    response = api.list([str(uuid.uuid4()), "shoe"])
+    response = api.list_records([str(uuid.uuid4()), "shoe"])
     assert response.status_code == 400
     assert '"shoe"' in response.get_json()["ids"][0]
 
@@ -176,13 +184,13 @@ def test_a_follow_up_in_the_wrong_state_names_both_states(
 ) -> None:
     record_id = new_record(api)
     clock.advance(elapsed)
-    before = api.list().get_json()
+    before = api.list_records().get_json()
     response = api.follow_up(action, record_id)
     assert response.status_code == 400
     detail = response.get_json()["detail"]
     assert f"got '{current}'" in detail
     assert "expected status" in detail
-    assert api.list().get_json() == before
+    assert api.list_records().get_json() == before
 
 
 def test_gen_video_twice_is_refused(api: Api, clock: ManualClock) -> None:

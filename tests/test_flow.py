@@ -12,11 +12,25 @@ from mock_server import ManualClock
 
 PHOTO = re.compile(r"^https://cdn\.creatify\.ai/user/\d{6}/\d{4}-\d{2}-\d{2}/[0-9a-f]{32}\.jpg$")
 KEYS = {
-    "id", "type", "product_url", "aspect_ratio", "override_avatar", "motion_style",
-    "product_showcase_url", "image_prompt", "video_prompt", "status", "generated_video_url",
-    "generated_photo_url", "created_at", "updated_at", "webhook_url", "failed_reason",
-    "regen_type", "regen_source_id",
-}  # fmt: skip
+    "id",
+    "type",
+    "product_url",
+    "aspect_ratio",
+    "override_avatar",
+    "motion_style",
+    "product_showcase_url",
+    "image_prompt",
+    "video_prompt",
+    "status",
+    "generated_video_url",
+    "generated_photo_url",
+    "created_at",
+    "updated_at",
+    "webhook_url",
+    "failed_reason",
+    "regen_type",
+    "regen_source_id",
+}
 
 
 def test_gen_image_creates_an_initializing_record_with_every_key(api: Api) -> None:
@@ -133,17 +147,17 @@ def test_regen_video_makes_a_new_record_from_the_same_preview(api: Api, clock: M
 
 def test_list_is_newest_first_and_filters_by_ids(api: Api) -> None:
     first, second, third = (new_record(api) for _ in range(3))
-    everything = api.list().get_json()
+    everything = api.list_records().get_json()
     assert [r["id"] for r in everything] == [third, second, first]
     unknown = str(uuid.uuid4())
-    some = api.list([first, unknown, third, first]).get_json()
+    some = api.list_records([first, unknown, third, first]).get_json()
     assert [r["id"] for r in some] == [third, first]
 
 
 def test_a_hundred_ids_are_accepted(api: Api) -> None:
     record_id = new_record(api)
     ids = [record_id] + [str(uuid.uuid4()) for _ in range(99)]
-    response = api.list(ids)
+    response = api.list_records(ids)
     assert response.status_code == 200
     assert [r["id"] for r in response.get_json()] == [record_id]
 
@@ -152,10 +166,16 @@ def test_every_exchange_of_the_flow_is_valid_both_ways(api: Api, clock: ManualCl
     source_id = video_ready(api, clock)
     api.follow_up("regen_image", source_id)
     api.follow_up("regen_video", source_id)
-    api.list([source_id])
+    api.list_records([source_id])
     entries = api.journal()
     assert [e["operation"].removeprefix("product_to_videos_") for e in entries] == [
-        "gen_image", "retrieve", "gen_video", "retrieve", "regen_image", "regen_video", "list",
-    ]  # fmt: skip
+        "gen_image",
+        "retrieve",
+        "gen_video",
+        "retrieve",
+        "regen_image",
+        "regen_video",
+        "list",
+    ]
     assert all(e["verdict"] == "valid" for e in entries), entries
     assert all(e["response_violations"] == [] for e in entries)

@@ -69,10 +69,23 @@ def test_the_command_writes_json_and_junit(tmp_path: Path) -> None:
     broken = [sys.executable, str(CLIENTS / "broken_client.py"), "double-post"]
     chosen = ["--scenario", "success", "--scenario", "credentials-refused"]
     result = subprocess.run(
-        [str(COMMAND), "verify-client", *chosen, "--seed", "5", "--report", str(report),
-         "--junit", str(junit), "--", *broken],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        [
+            str(COMMAND),
+            "verify-client",
+            *chosen,
+            "--seed",
+            "5",
+            "--report",
+            str(report),
+            "--junit",
+            str(junit),
+            "--",
+            *broken,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 1
     assert "1 passed, 1 failed" in result.stdout
     assert "reproduce: creatify-mock verify-client --scenario success --seed 5 --" in result.stdout
@@ -94,9 +107,14 @@ def test_a_scenario_can_run_from_a_recording(tmp_path: Path) -> None:
 
     upstream = create_app(MockConfig(phases=Phases(0.2, 0.4, 0.6)), clock=SystemClock())
     with MockServer(upstream) as api, MockServer(create_recorder(api.url, tmp_path)) as proxy:
-        env = {**os.environ, **FAST_POLLS, "CREATIFY_API_BASE_URL": proxy.url,
-               "CREATIFY_API_ID": "rec-id", "CREATIFY_API_KEY": "rec-key",
-               "CREATIFY_PRODUCT_URL": PRODUCT_URL}  # fmt: skip
+        env = {
+            **os.environ,
+            **FAST_POLLS,
+            "CREATIFY_API_BASE_URL": proxy.url,
+            "CREATIFY_API_ID": "rec-id",
+            "CREATIFY_API_KEY": "rec-key",
+            "CREATIFY_PRODUCT_URL": PRODUCT_URL,
+        }
         subprocess.run(PYTHON_CLIENT, env=env, check=True, capture_output=True, timeout=60)
     result = ClientHarness(PYTHON_CLIENT, env=FAST_POLLS).run_replay(tmp_path)
     assert result.passed, [str(f) for f in result.findings]

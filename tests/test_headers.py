@@ -21,9 +21,19 @@ ENVIRON = {
 
 @pytest.mark.parametrize(
     "name",
-    ["Content-Type", "content-type", "Content-Length", "X-API-ID", "x-api-key", "X-Api-Key",
-     "Prefer", "Authorization", "Request-Method", "Path-Info"],
-)  # fmt: skip
+    [
+        "Content-Type",
+        "content-type",
+        "Content-Length",
+        "X-API-ID",
+        "x-api-key",
+        "X-Api-Key",
+        "Prefer",
+        "Authorization",
+        "Request-Method",
+        "Path-Info",
+    ],
+)
 def test_lookups_agree_with_werkzeug(name: str) -> None:
     ours, theirs = EnvironHeaders(ENVIRON), WerkzeugHeaders(ENVIRON)
     assert (name in ours) == (name in theirs)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 import pytest
@@ -25,8 +25,10 @@ BASE = "/api/product_to_videos/"
 def test_a_context_manager_checks_on_the_way_out() -> None:
     with pytest.raises(ContractFailure, match=r"aspect_ratio \[enum\]"):
         with CreatifyMock() as mock, mock.client() as client:
-            client.post(BASE + "gen_image/", json={"product_url": "https://a.io/b.png",
-                                                   "aspect_ratio": "wide"})  # fmt: skip
+            client.post(
+                BASE + "gen_image/",
+                json={"product_url": "https://a.io/b.png", "aspect_ratio": "wide"},
+            )
 
 
 def test_a_context_manager_does_not_mask_the_block_s_error() -> None:
@@ -45,7 +47,7 @@ def test_a_decorator_injects_the_mock() -> None:
             response = client.post(BASE + "gen_image/", json={"product_url": "https://a.io/b.png"})
         seen.append(f"{response.status_code} {creatify_mock.base_url}")
 
-    flow()
+    flow()  # type: ignore[call-arg]  # the decorator passes creatify_mock
     assert seen == [f"201 {CREATIFY_URL}"]
 
 
@@ -78,12 +80,17 @@ ID, KEY, START = "diff-id", "diff-key", 1_748_603_465.0
 CONTRACT = Contract.load()
 
 
-def _mock(transport: str) -> CreatifyMock:
+def _mock(transport: Literal["live", "respx"]) -> CreatifyMock:
     config = MockConfig(seed=11, credentials=(Credentials(ID, KEY),))
     app = create_app(config, clock=ManualClock(start=START), contract=CONTRACT)
     # Random plans call follow-ups in every state; those refusals are part of what is compared.
-    return CreatifyMock(transport=transport, app=app, api_id=ID, api_key=KEY,  # type: ignore[arg-type]
-                        expect_violations=True)  # fmt: skip
+    return CreatifyMock(
+        transport=transport,
+        app=app,
+        api_id=ID,
+        api_key=KEY,
+        expect_violations=True,
+    )
 
 
 def _local(body: dict[str, Any]) -> dict[str, Any]:
@@ -100,7 +107,7 @@ steps = st.lists(
             st.sampled_from(FOLLOW_UPS),
             st.integers(0, 4),
             request_bodies("product_to_videos_gen_video").map(_local),
-        ),  # fmt: skip
+        ),
         st.tuples(st.just("advance"), st.sampled_from([0.5, 1.5, 3.0])),
         st.tuples(st.just("list")),
     ),
@@ -109,7 +116,9 @@ steps = st.lists(
 )
 
 
-def _play(transport: str, plan: list[tuple[Any, ...]]) -> list[tuple[int, Any]]:
+def _play(
+    transport: Literal["live", "respx"], plan: list[tuple[Any, ...]]
+) -> list[tuple[int, Any]]:
     answers: list[tuple[int, Any]] = []
     ids: list[str] = []
     mock = _mock(transport)

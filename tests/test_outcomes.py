@@ -48,7 +48,7 @@ def test_an_unknown_prefer_outcome_is_refused_by_name(api: Api) -> None:
     response = api.gen_image(headers={"Prefer": "outcome=explode"})
     assert response.status_code == 400
     assert "'explode'" in response.get_json()["detail"]
-    assert api.list().get_json() == []
+    assert api.list_records().get_json() == []
 
 
 @pytest.mark.parametrize(

@@ -15,10 +15,22 @@ pytestmark = pytest.mark.slow
 
 def test_the_wheel_bundles_the_spec_and_finds_it(tmp_path: Path) -> None:
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-         "--wheel-dir", str(tmp_path / "dist"), str(ROOT)],
-        check=True, capture_output=True, timeout=300,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--wheel-dir",
+            str(tmp_path / "dist"),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     (wheel,) = (tmp_path / "dist").glob("creatify_mock-*.whl")
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
@@ -32,9 +44,13 @@ def test_the_wheel_bundles_the_spec_and_finds_it(tmp_path: Path) -> None:
     )
     result = subprocess.run(
         [sys.executable, "-c", probe],
-        cwd=tmp_path, env={"PYTHONPATH": str(tmp_path / "site")},
-        capture_output=True, text=True, timeout=60, check=True,
-    )  # fmt: skip
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(tmp_path / "site")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     found, operations = result.stdout.split()
     assert found == str(tmp_path / "site" / "mock_server" / "_spec" / "openapi.yaml")
     assert operations == "6"

@@ -47,7 +47,11 @@ def _post_environ(body: bytes, **extra: Any) -> dict[str, Any]:
 
 def _call(app: Flask, environ: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     statuses: list[str] = []
-    body = b"".join(app(environ, lambda status, headers: statuses.append(status)))
+
+    def start_response(status: str, headers: list[tuple[str, str]], *_: Any) -> Any:
+        statuses.append(status)
+
+    body = b"".join(app(environ, start_response))
     return int(statuses[0].split()[0]), json.loads(body)
 
 

@@ -37,8 +37,10 @@ def test_the_curl_walkthrough_reaches_video_generated() -> None:
     with LiveMock("--quiet") as mock:
         result = subprocess.run(
             ["bash", "-euo", "pipefail", "-c", script.replace("http://127.0.0.1:8000", mock.url)],
-            capture_output=True, text=True, timeout=60,
-        )  # fmt: skip
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "video_generating" in out

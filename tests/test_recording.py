@@ -154,8 +154,18 @@ def test_drift_is_reported_live_and_by_the_check(
 
 def test_the_record_command_proxies_and_writes_har(tmp_path: Path) -> None:
     with LiveMock("--quiet") as upstream:
-        command = [str(COMMAND), "record", "--port", "0", "--upstream", upstream.url,
-                   "--out", str(tmp_path), "--scrub", PROJECT]  # fmt: skip
+        command = [
+            str(COMMAND),
+            "record",
+            "--port",
+            "0",
+            "--upstream",
+            upstream.url,
+            "--out",
+            str(tmp_path),
+            "--scrub",
+            PROJECT,
+        ]
         proxy = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
             assert proxy.stdout is not None
@@ -176,8 +186,12 @@ def test_the_record_command_proxies_and_writes_har(tmp_path: Path) -> None:
 
 
 def test_fixtures_check_passes_on_the_shipped_fixtures_and_fails_on_drift(tmp_path: Path) -> None:
-    shipped = subprocess.run([str(COMMAND), "fixtures", "check", str(ROOT / "fixtures")],
-                             capture_output=True, text=True, timeout=60)  # fmt: skip
+    shipped = subprocess.run(
+        [str(COMMAND), "fixtures", "check", str(ROOT / "fixtures")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert shipped.returncode == 0, shipped.stdout
     assert "0 drifting" in shipped.stdout
     app = create_app(MockConfig(), clock=ManualClock())
@@ -185,8 +199,12 @@ def test_fixtures_check_passes_on_the_shipped_fixtures_and_fails_on_drift(tmp_pa
         recorder = create_recorder(server.url, tmp_path)
         with MockServer(recorder) as proxy, _client(proxy.url) as client:
             client.post(BASE + "gen_image/", json={"product_url": "https://a.io/b.png"})
-    drifted = subprocess.run([str(COMMAND), "fixtures", "check", str(tmp_path)],
-                             capture_output=True, text=True, timeout=60)  # fmt: skip
+    drifted = subprocess.run(
+        [str(COMMAND), "fixtures", "check", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert drifted.returncode == 1
     assert "response generated_photo_url [required]" in drifted.stdout
     assert "expected one of" in drifted.stdout

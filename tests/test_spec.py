@@ -81,8 +81,15 @@ def _walk(node: Any) -> list[dict[str, Any]]:
 def test_the_simulated_statuses_are_the_spec_s(contract: Contract) -> None:
     documented = set(contract.schema("ProductToVideo")["properties"]["status"]["enum"])
     used = {s for allowed in ALLOWED_SOURCES.values() for s in allowed}
-    record = Record(id="x", account="a", type="t", product_url="u", aspect_ratio="r",
-                    created_at=0.0, updated_at=0.0)  # fmt: skip
+    record = Record(
+        id="x",
+        account="a",
+        type="t",
+        product_url="u",
+        aspect_ratio="r",
+        created_at=0.0,
+        updated_at=0.0,
+    )
     plan_image_task(record, 0.0, Phases(), None)
     used |= {record.status, *(s.status for s in record.steps)}
     plan_video_task(record, 0.0, Phases(), ("reason", "test"))
@@ -95,9 +102,10 @@ def test_no_schema_enum_is_copied_into_python(contract: Contract) -> None:
         value
         for node in _walk(contract.document["components"]["schemas"])
         for value in node.get("enum", [])
-        if isinstance(value, str) and not value.endswith(("generated", "generating", "failed"))
+        if isinstance(value, str)
+        and not value.endswith(("generated", "generating", "failed"))
         and value not in ("initializing", "regen_image", "regen_video")
-    }  # fmt: skip
+    }
     assert enums >= {"product_anyshot", "9x16", "talking"}
     source = "\n".join(p.read_text() for p in PACKAGE.glob("*.py"))
     for value in enums:

@@ -34,7 +34,7 @@ def test_a_change_is_what_the_next_read_sees_cached_or_not(tmp_path: Path) -> No
         again = store.get(record_id)
         assert again is not None and again.id == record_id
     assert store.get(records[0].id).status == "failed"  # type: ignore[union-attr]
-    assert [r.seq for r in store.list("acct")] == [5, 4, 3, 2, 1]
+    assert [r.seq for r in store.of_account("acct")] == [5, 4, 3, 2, 1]
     store.close()
 
     reopened = Store(tmp_path / "state.db")
@@ -73,10 +73,17 @@ def test_text_orjson_cannot_write_or_read_is_kept_by_json(tmp_path: Path) -> Non
     read = store.get(odd.id)
     assert read is not None and read.image_prompt == "\ud800"
     written_by_json = json.dumps(
-        {"id": odd.id, "account": "acct", "type": "product_anyshot", "product_url": "u",
-         "aspect_ratio": "16x9", "created_at": 1.0, "updated_at": 1.0,
-         "steps": [{"at": float("inf"), "status": "image_generating"}]}
-    )  # fmt: skip
+        {
+            "id": odd.id,
+            "account": "acct",
+            "type": "product_anyshot",
+            "product_url": "u",
+            "aspect_ratio": "16x9",
+            "created_at": 1.0,
+            "updated_at": 1.0,
+            "steps": [{"at": float("inf"), "status": "image_generating"}],
+        }
+    )
     assert "Infinity" in written_by_json
     store._db.execute("UPDATE records SET data = ? WHERE id = ?", (written_by_json, odd.id))
     store.insert(_record(3))
@@ -87,16 +94,26 @@ def test_text_orjson_cannot_write_or_read_is_kept_by_json(tmp_path: Path) -> Non
 def test_records_come_back_whole_with_fields_at_their_defaults_or_not(tmp_path: Path) -> None:
     # Fields at their default are not written: reading must restore exactly what was kept,
     # from SQLite as from the cache. A changed default fails here.
-    assert {
-        f.name: f.default for f in fields(Record) if f.default is not MISSING
-    } == {
-        "status": "initializing", "override_avatar": None, "motion_style": None,
-        "product_showcase_url": None, "image_prompt": None, "video_prompt": None,
-        "webhook_url": None, "generated_photo_url": None, "generated_video_url": None,
-        "failed_reason": None, "regen_type": None, "regen_source_id": None, "seq": 0,
-        "submitted_url": "", "task": "image", "failure_reason": None,
-        "failure_source": None, "video_failure": None,
-    }  # fmt: skip
+    assert {f.name: f.default for f in fields(Record) if f.default is not MISSING} == {
+        "status": "initializing",
+        "override_avatar": None,
+        "motion_style": None,
+        "product_showcase_url": None,
+        "image_prompt": None,
+        "video_prompt": None,
+        "webhook_url": None,
+        "generated_photo_url": None,
+        "generated_video_url": None,
+        "failed_reason": None,
+        "regen_type": None,
+        "regen_source_id": None,
+        "seq": 0,
+        "submitted_url": "",
+        "task": "image",
+        "failure_reason": None,
+        "failure_source": None,
+        "video_failure": None,
+    }
     plain = _record(1)
     plain.steps = []
     full = _record(2)

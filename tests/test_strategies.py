@@ -109,9 +109,16 @@ def test_each_invalid_body_breaks_its_named_rule(validator: Validator, operation
 
 @pytest.mark.parametrize(
     "rule",
-    ["wrong enum", "too long", "missing required", "wrong type", "bad uuid", "not a URL",
-     "unknown field"],
-)  # fmt: skip
+    [
+        "wrong enum",
+        "too long",
+        "missing required",
+        "wrong type",
+        "bad uuid",
+        "not a URL",
+        "unknown field",
+    ],
+)
 def test_every_rule_is_drawn_for_gen_image(validator: Validator, rule: str) -> None:
     @settings(max_examples=8, database=None)
     @given(invalid_request_bodies("product_to_videos_gen_image", rules=(rule,)))

@@ -10,8 +10,15 @@ from flask import Flask
 
 from mock_server import ManualClock, MockConfig, Variants
 
-EMPTY_ABLE = ("generated_video_url", "failed_reason", "regen_type", "regen_source_id",
-              "override_avatar", "webhook_url", "motion_style")  # fmt: skip
+EMPTY_ABLE = (
+    "generated_video_url",
+    "failed_reason",
+    "regen_type",
+    "regen_source_id",
+    "override_avatar",
+    "webhook_url",
+    "motion_style",
+)
 
 
 def _api(make_app: Callable[..., Flask], **variants: object) -> Api:

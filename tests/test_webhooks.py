@@ -6,6 +6,7 @@ import socket
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import Api, image_ready, new_record
@@ -30,7 +31,7 @@ def _api(make_app: Callable[..., Flask], config: MockConfig = FAST, **options: o
     return Api(make_app(config, **options).test_client())
 
 
-def _deliveries(api: Api) -> list[dict[str, object]]:
+def _deliveries(api: Api) -> list[dict[str, Any]]:
     state_of(api.client.application).webhooks.wait_idle(10)
     return list(api.client.get("/__mock__/webhooks").get_json()["deliveries"])
 
@@ -50,7 +51,7 @@ def test_image_generated_is_posted_once(make_app: Callable[..., Flask], clock: M
         (delivery,) = _deliveries(api)
         assert delivery["state"] == "delivered"
         assert delivery["event"] == "image_generated"
-        assert [a["status_code"] for a in delivery["attempts"]] == [200]  # type: ignore[index]
+        assert [a["status_code"] for a in delivery["attempts"]] == [200]
 
 
 def test_the_video_and_failures_are_posted(
@@ -93,14 +94,14 @@ def test_failed_deliveries_are_retried_a_bounded_number_of_times(
         clock.advance(10)
         (delivery,) = _deliveries(api)
         assert delivery["state"] == "delivered"
-        assert [a["status_code"] for a in delivery["attempts"]] == [500, 503, 200]  # type: ignore[index]
+        assert [a["status_code"] for a in delivery["attempts"]] == [500, 503, 200]
     with Receiver(statuses=(500,)) as always_failing:
         api.client.post("/__mock__/reset")
         new_record(api, webhook_url=always_failing.url)
         clock.advance(10)
         (delivery,) = _deliveries(api)
         assert delivery["state"] == "failed"
-        assert len(delivery["attempts"]) == 3  # type: ignore[arg-type]
+        assert len(delivery["attempts"]) == 3
 
 
 def _closed_port() -> int:
@@ -117,7 +118,7 @@ def test_a_dead_receiver_is_recorded_as_failed(
     clock.advance(10)
     (delivery,) = _deliveries(api)
     assert delivery["state"] == "failed"
-    assert all("ConnectError" in str(a["error"]) for a in delivery["attempts"])  # type: ignore[attr-defined]
+    assert all("ConnectError" in str(a["error"]) for a in delivery["attempts"])
 
 
 def test_a_hanging_receiver_does_not_stall_requests(
@@ -128,13 +129,13 @@ def test_a_hanging_receiver_does_not_stall_requests(
         new_record(api, webhook_url=receiver.url)
         clock.advance(10)
         created = api.gen_image()
-        listed = api.list()
+        listed = api.list_records()
         assert (created.status_code, listed.status_code) == (200, 200)
         (delivery, *_) = api.client.get("/__mock__/webhooks").get_json()["deliveries"]
         assert delivery["state"] == "pending"  # still waiting on the receiver
         (delivery,) = _deliveries(api)
         assert delivery["state"] == "failed"
-        assert all("Timeout" in str(a["error"]) for a in delivery["attempts"])  # type: ignore[attr-defined]
+        assert all("Timeout" in str(a["error"]) for a in delivery["attempts"])
 
 
 def test_with_the_system_clock_webhooks_fire_without_polling(
@@ -163,7 +164,7 @@ def test_records_without_a_webhook_cost_no_background_work(
         assert time.monotonic() < deadline, "the record never moved on"
         time.sleep(0.01)
     time.sleep(0.05)  # the last record was made a few ms after the first: let it finish too
-    assert [r["status"] for r in api.list().get_json()] == ["image_generated"] * 20
+    assert [r["status"] for r in api.list_records().get_json()] == ["image_generated"] * 20
     assert simulator._ticker is None
     with Receiver() as receiver:
         new_record(api, webhook_url=receiver.url)

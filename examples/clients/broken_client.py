@@ -9,8 +9,16 @@ import time
 
 import httpx
 
-DEFECTS = ("wrong-route", "bad-enum", "no-auth-header", "unknown-status", "polls-after-failure",
-           "crashes-on-empty", "double-post", "tight-loop")  # fmt: skip
+DEFECTS = (
+    "wrong-route",
+    "bad-enum",
+    "no-auth-header",
+    "unknown-status",
+    "polls-after-failure",
+    "crashes-on-empty",
+    "double-post",
+    "tight-loop",
+)
 
 
 def main(defect: str) -> int:

@@ -113,7 +113,7 @@ def _allowed_methods(methods: dict[str, str]) -> tuple[str, ...]:
 
 def _path(environ: dict[str, Any]) -> str:
     """The path as werkzeug reads it: PATH_INFO's bytes (latin-1 in WSGI) decoded as UTF-8."""
-    raw = environ.get("PATH_INFO", "")
+    raw: str = environ.get("PATH_INFO", "")
     path = raw if raw.isascii() else raw.encode("latin-1").decode("utf-8", "replace")
     return "/" + path.lstrip("/")
 

@@ -22,11 +22,15 @@ from typing import Any
 from uuid import UUID
 
 import jsonschema_rs
+from werkzeug.datastructures import Headers
 
 from .formats import format_checks
 from .violations import RequestVerdict, Verdict
 
-__all__ = ["UNPARSED", "CompiledValidator"]
+__all__ = ["UNPARSED", "CompiledValidator", "HeaderView"]
+
+# A request's or a response's headers, looked up by name in any case.
+HeaderView = Mapping[str, str] | Headers
 
 _DIGITS = re.compile(r"[0-9]{1,18}")
 UNPARSED: Any = object()  # no parsed body given: parse it here
@@ -261,7 +265,7 @@ class CompiledValidator:
         *,
         path_args: Mapping[str, str],
         query: Any,
-        headers: Mapping[str, str],
+        headers: HeaderView,
         content_type: str | None,
         body: bytes,
         parsed: Any = UNPARSED,
@@ -308,7 +312,7 @@ class CompiledValidator:
         *,
         status: int,
         content_type: str | None,
-        headers: Mapping[str, str],
+        headers: HeaderView,
         body: bytes,
         parsed: Any = UNPARSED,
     ) -> Verdict:

@@ -146,7 +146,8 @@ class Contract:
         return found[0].get(method.upper()) if found else None
 
     def schema(self, name: str) -> dict[str, Any]:
-        return self.document["components"]["schemas"][name]
+        found: dict[str, Any] = self.document["components"]["schemas"][name]
+        return found
 
     def resolve(self, node: dict[str, Any]) -> dict[str, Any]:
         """Follow a local `$ref` (one level is all the spec uses for bodies)."""
@@ -156,7 +157,8 @@ class Contract:
         target: Any = self.document
         for part in ref.removeprefix("#/").split("/"):
             target = target[part]
-        return target
+        resolved: dict[str, Any] = target
+        return resolved
 
     def request_schema(self, operation_id: str) -> dict[str, Any] | None:
         method, template = self.operations[operation_id]

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from werkzeug.wrappers import Request
 
-from .compiled import UNPARSED, CompiledValidator
+from .compiled import UNPARSED, CompiledValidator, HeaderView
 from .openapi import OpenApiChecker, _raw_body
 from .spec import Contract
 from .violations import RequestVerdict, Verdict, Violation
@@ -45,7 +45,7 @@ class Validator:
         *,
         body: bytes | None = None,
         path_args: Mapping[str, str] | None = None,
-        headers: Mapping[str, str] | None = None,
+        headers: HeaderView | None = None,
         only: Judge | None = None,
     ) -> RequestVerdict:
         """Judge a request. `parsed` is its JSON body, `body` its bytes, `path_args` its path
@@ -96,7 +96,7 @@ class Validator:
         parsed: Any,
         body: bytes | None,
         path_args: Mapping[str, str] | None,
-        headers: Mapping[str, str] | None,
+        headers: HeaderView | None,
     ) -> RequestVerdict:
         assert self.compiled is not None
         environ = request.environ

@@ -149,7 +149,7 @@ class Simulator:
         with self._lock:
             self.settle()
             now = self.clock.now()
-            return [self._brought_up_to_date(r, now) for r in self.store.list(account, ids)]
+            return [self._brought_up_to_date(r, now) for r in self.store.of_account(account, ids)]
 
     def gen_image(self, account: str, body: dict[str, Any], preference: Preference) -> Record:
         with self._lock:

@@ -95,7 +95,7 @@ class Store:
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
 
-    def list(self, account: str, ids: Iterable[str] | None = None) -> list[Record]:
+    def of_account(self, account: str, ids: Iterable[str] | None = None) -> list[Record]:
         """The account's records, newest first, optionally only those in `ids`."""
         query = "SELECT seq, data FROM records WHERE account = ?"
         args: list[str] = [account]

@@ -63,7 +63,7 @@ def _request(entry: Entry) -> Request:
         method=entry.method,
         path=entry.path,
         query_string=entry.query,
-        headers=headers,
+        headers=list(headers.items()),
         data=entry.request_body.encode() if entry.request_body else None,
         content_type=entry.request_mime or None,
     )

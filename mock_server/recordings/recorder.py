@@ -23,8 +23,18 @@ __all__ = ["FORWARDED_HEADER", "Recorder", "create_recorder"]
 log = logging.getLogger("creatify_mock.record")
 FORWARDED_HEADER = "X-Creatify-Mock-Forwarded"
 SECRET_HEADERS = ("X-API-ID", "X-API-KEY")
-_HOP = {"host", "content-length", "connection", "keep-alive", "transfer-encoding", "upgrade",
-        "proxy-authorization", "te", "trailer", "accept-encoding"}  # fmt: skip
+_HOP = {
+    "host",
+    "content-length",
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "upgrade",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "accept-encoding",
+}
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
 

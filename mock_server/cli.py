@@ -304,7 +304,8 @@ def serve(
     help="A value to remove from URLs, headers and bodies before writing (repeatable). "
     "X-API-ID and X-API-KEY are always scrubbed.",
 )
-@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64))
+# Each connection gets a thread of its own now; --threads is still accepted, and ignored.
+@click.option("--threads", default=4, hidden=True, type=click.IntRange(1, 64))
 def record(upstream: str, out_dir: Path, host: str, port: int, scrub_values: tuple[str, ...],
            threads: int) -> None:  # fmt: skip
     """Record real traffic: a reverse proxy that keeps each exchange, scrubbed, as HAR."""

@@ -38,12 +38,17 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check mock_server contract_tests tests examples benchmarks
 
-# Re-pin requirements.txt from requirements.in in a scratch venv.
+# Re-pin requirements.txt, with hashes, from pyproject.toml: the dependencies, the testing
+# extra and the dev group. uv runs from a scratch venv only; pins already in requirements.txt
+# stay unless pyproject.toml rules them out (LOCK_ARGS=--upgrade for the newest of all).
+UV_VERSION := 0.13.9
+LOCK_ARGS ?=
 lock:
 	rm -rf .lock-venv
 	$(PYTHON) -m venv .lock-venv
-	.lock-venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.in
-	.lock-venv/bin/python -m pip freeze --exclude-editable > requirements.txt
+	.lock-venv/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	.lock-venv/bin/uv pip compile pyproject.toml --extra testing --group pyproject.toml:dev \
+		--universal --generate-hashes $(LOCK_ARGS) -o requirements.txt
 	rm -rf .lock-venv
 
 clean:

@@ -27,6 +27,7 @@ PROJECT = "acme-internal-project"
 SECRETS = (API_ID, API_KEY, PROJECT)
 BASE = "/api/product_to_videos/"
 ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow  # each test serves on a loopback port or runs the command
 
 
 @pytest.fixture

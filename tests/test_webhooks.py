@@ -35,6 +35,7 @@ def _deliveries(api: Api) -> list[dict[str, object]]:
     return list(api.client.get("/__mock__/webhooks").get_json()["deliveries"])
 
 
+@pytest.mark.slow
 def test_image_generated_is_posted_once(make_app: Callable[..., Flask], clock: ManualClock) -> None:
     api = _api(make_app)
     with Receiver() as receiver:
@@ -53,6 +54,7 @@ def test_image_generated_is_posted_once(make_app: Callable[..., Flask], clock: M
         assert [a["status_code"] for a in delivery["attempts"]] == [200]  # type: ignore[index]
 
 
+@pytest.mark.slow
 def test_the_video_and_failures_are_posted(
     make_app: Callable[..., Flask], clock: ManualClock
 ) -> None:
@@ -71,6 +73,7 @@ def test_the_video_and_failures_are_posted(
         assert hit["failed_reason"]
 
 
+@pytest.mark.slow
 def test_gen_video_notifies_the_url_given_at_creation(
     make_app: Callable[..., Flask], clock: ManualClock
 ) -> None:
@@ -84,6 +87,7 @@ def test_gen_video_notifies_the_url_given_at_creation(
         assert receiver.next()["json"]["status"] == "video_generated"
 
 
+@pytest.mark.slow
 def test_failed_deliveries_are_retried_a_bounded_number_of_times(
     make_app: Callable[..., Flask], clock: ManualClock
 ) -> None:
@@ -109,6 +113,7 @@ def _closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@pytest.mark.slow
 def test_a_dead_receiver_is_recorded_as_failed(
     make_app: Callable[..., Flask], clock: ManualClock
 ) -> None:
@@ -120,6 +125,7 @@ def test_a_dead_receiver_is_recorded_as_failed(
     assert all("ConnectError" in str(a["error"]) for a in delivery["attempts"])  # type: ignore[attr-defined]
 
 
+@pytest.mark.slow
 def test_a_hanging_receiver_does_not_stall_requests(
     make_app: Callable[..., Flask], clock: ManualClock
 ) -> None:
@@ -137,6 +143,7 @@ def test_a_hanging_receiver_does_not_stall_requests(
         assert all("Timeout" in str(a["error"]) for a in delivery["attempts"])  # type: ignore[attr-defined]
 
 
+@pytest.mark.slow
 def test_with_the_system_clock_webhooks_fire_without_polling(
     make_app: Callable[..., Flask],
 ) -> None:
@@ -148,6 +155,7 @@ def test_with_the_system_clock_webhooks_fire_without_polling(
         assert (hit["json"]["id"], hit["json"]["status"]) == (record_id, "image_generated")
 
 
+@pytest.mark.slow
 def test_records_without_a_webhook_cost_no_background_work(
     make_app: Callable[..., Flask],
 ) -> None:
@@ -171,6 +179,7 @@ def test_records_without_a_webhook_cost_no_background_work(
         assert receiver.next(timeout=5)["json"]["status"] == "image_generated"
 
 
+@pytest.mark.slow
 def test_a_restart_sends_the_webhooks_its_state_file_left_due(tmp_path: Path) -> None:
     # Found in review: only a new webhook record started the ticker, so a webhook left due
     # by a --state file waited for some client to call.

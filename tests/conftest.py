@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import settings
 from werkzeug.test import TestResponse
 
 from mock_server import Contract, ManualClock, MockConfig, close_app, create_app
@@ -25,6 +26,13 @@ pytest_plugins = ["pytester"]
 _CACHE = tempfile.mkdtemp(prefix="creatify-mock-tests-")
 os.environ["XDG_CACHE_HOME"] = _CACHE
 atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
+
+# Hypothesis profiles, chosen by the Makefile: `make test-fast` runs "dev" (few examples, a
+# quick answer while editing), `make test` and CI run "ci" (Hypothesis's own CI profile:
+# derandomized, no deadline; the default 100 examples). A test that sets max_examples itself
+# keeps it under both.
+settings.register_profile("dev", settings.get_profile("default"), max_examples=10)
+settings.register_profile("ci", settings.get_profile("ci"), max_examples=100)
 
 
 @pytest.fixture(autouse=True)

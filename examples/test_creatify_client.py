@@ -16,6 +16,7 @@ def client_for(mock: CreatifyMock) -> CreatifyClient:
     return CreatifyClient(mock.base_url, mock.api_id, mock.api_key, sleep=mock.advance)
 
 
+@pytest.mark.slow
 def test_the_whole_flow_over_a_socket(creatify_mock: CreatifyMock) -> None:
     with client_for(creatify_mock) as client:
         url = client.make_video(PRODUCT, aspect_ratio="9x16")
@@ -31,6 +32,7 @@ def test_the_whole_flow_in_process(creatify_respx: CreatifyMock) -> None:
     assert creatify_respx.router.calls.call_count >= 4
 
 
+@pytest.mark.slow
 def test_a_failed_image_stops_the_polling(creatify_mock: CreatifyMock) -> None:
     creatify_mock.fail_next("image")
     with client_for(creatify_mock) as client, pytest.raises(GenerationFailed, match="Image"):
@@ -39,12 +41,14 @@ def test_a_failed_image_stops_the_polling(creatify_mock: CreatifyMock) -> None:
     assert polls[-1]["status"] == 200  # the last poll was the one that saw `failed`
 
 
+@pytest.mark.slow
 def test_a_failed_video_is_reported(creatify_mock: CreatifyMock) -> None:
     creatify_mock.fail_next("video")
     with client_for(creatify_mock) as client, pytest.raises(GenerationFailed, match="Video"):
         client.make_video(PRODUCT)
 
 
+@pytest.mark.slow
 @pytest.mark.creatify_mock(
     variants={"empty_values": "empty-string", "post_status": 201, "timestamps": "utc"}
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import logging
 import math
@@ -15,7 +16,7 @@ import click
 from flask import Flask
 
 from .app import create_app
-from .config import Credentials, MockConfig, Phases, Variants
+from .config import Credentials, EmptyValues, MockConfig, Phases, Timestamps, Variants
 from .contract.spec import Contract
 from .lifecycle.clock import ManualClock, SystemClock
 from .server import serve_fast, serve_forever
@@ -219,15 +220,19 @@ def serve(
         raise click.UsageError("--api-id and --api-key go together: give both or neither.")
     if not _is_loopback(host) and not admin_token:
         admin_token = secrets.token_urlsafe(16)
-    config = MockConfig(
-        credentials=(Credentials(api_id, api_key),) if api_id and api_key else (),
-        variants=Variants(
-            empty_values=empty_values,  # type: ignore[arg-type]
+    try:
+        variants = Variants(
+            empty_values=EmptyValues.parse("--empty-values", empty_values),
             post_status=int(post_status),
             auth_failure_status=int(auth_failure_status),
-            timestamps=timestamps,  # type: ignore[arg-type]
+            timestamps=Timestamps.parse("--timestamps", timestamps),
             extra_keys=extra_keys,
-        ),
+        )
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    config = MockConfig(
+        credentials=(Credentials(api_id, api_key),) if api_id and api_key else (),
+        variants=variants,
         phases=Phases(initializing_seconds, image_seconds, video_seconds),
         failure_rate=failure_rate,
         seed=seed,
@@ -241,47 +246,71 @@ def serve(
         stream=sys.stderr,
     )
     contract = Contract.load(spec_path)
-    clock = ManualClock() if manual_clock else SystemClock()
     if replay_dir is not None:
-        from .recordings.replay import create_replay_app
-
-        try:
-            app = create_replay_app(replay_dir)
-        except (FileNotFoundError, ValueError) as exc:
-            raise click.ClickException(str(exc)) from exc
+        app = _replay_app(replay_dir)
     else:
+        clock = ManualClock() if manual_clock else SystemClock()
         app = create_app(config, clock=clock, contract=contract)
-
-    def banner(url: str) -> None:
-        api_id_shown, api_key_shown = (api_id, api_key) if api_id else ("demo", "demo")
-        curl = (
-            f"curl -s {url}/api/product_to_videos/ "
-            f"-H 'X-API-ID: {api_id_shown}' -H 'X-API-KEY: {api_key_shown}'"
-        )
-        who = "only this pair" if api_id else "any non-empty pair; each X-API-ID is an account"
-        lines = [
-            f"creatify-mock {_version()}: Creatify Product-to-Video API twin",
-            f"  base URL     {url}   (in place of https://api.creatify.ai)",
-            f"  credentials  X-API-ID: {api_id_shown}  X-API-KEY: {api_key_shown}   ({who})",
-            f"  try          {curl}",
-            f"  admin        {url}/__mock__/health",
-        ]
-        if admin_token:
-            lines.append(f"  admin token  X-Mock-Admin-Token: {admin_token}")
-        clock_text = "manual (POST /__mock__/clock/advance)" if manual_clock else "system"
-        lines += [
-            (
-                f"  clock        {clock_text}; phases {initializing_seconds:g}s / "
-                f"{image_seconds:g}s / {video_seconds:g}s"
-            ),
-            f"  state        {state_path or 'in memory'}"
-            + (f"; replaying {replay_dir}" if replay_dir else ""),
-            f"  spec         {contract.path}",
-        ]
-        click.echo("\n".join(lines), nl=True)
-        sys.stdout.flush()
-
+    banner = functools.partial(
+        _print_banner,
+        config=config,
+        contract=contract,
+        manual_clock=manual_clock and replay_dir is None,
+        replay_dir=replay_dir,
+    )
     _run(app, host, port, threads, banner, lambda: "creatify-mock: stopped", serve_fast)
+
+
+def _replay_app(replay_dir: Path) -> Flask:
+    from .recordings.replay import create_replay_app
+
+    try:
+        return create_replay_app(replay_dir)
+    except (FileNotFoundError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _print_banner(
+    url: str,
+    *,
+    config: MockConfig,
+    contract: Contract,
+    manual_clock: bool,
+    replay_dir: Path | None,
+) -> None:
+    """What a user needs to start: the URL, the credentials, a curl line, the admin API."""
+    pair = config.credentials[0] if config.credentials else Credentials("demo", "demo")
+    curl = (
+        f"curl -s {url}/api/product_to_videos/ "
+        f"-H 'X-API-ID: {pair.api_id}' -H 'X-API-KEY: {pair.api_key}'"
+    )
+    who = (
+        "only this pair"
+        if config.credentials
+        else "any non-empty pair; each X-API-ID is an account"
+    )
+    lines = [
+        f"creatify-mock {_version()}: Creatify Product-to-Video API twin",
+        f"  base URL     {url}   (in place of https://api.creatify.ai)",
+        f"  credentials  X-API-ID: {pair.api_id}  X-API-KEY: {pair.api_key}   ({who})",
+        f"  try          {curl}",
+        f"  admin        {url}/__mock__/health",
+    ]
+    if config.admin_token:
+        lines.append(f"  admin token  X-Mock-Admin-Token: {config.admin_token}")
+    clock_text = "manual (POST /__mock__/clock/advance)" if manual_clock else "system"
+    phases = config.phases
+    lines += [
+        (
+            f"  clock        {clock_text}; phases {phases.initializing:g}s / "
+            f"{phases.image_generating:g}s / {phases.video_generating:g}s"
+        ),
+        f"  state        {config.state_path or 'in memory'}"
+        + (f"; replaying {replay_dir}" if replay_dir else ""),
+        f"  spec         {contract.path}",
+    ]
+    click.echo("\n".join(lines), nl=True)
+    sys.stdout.flush()
 
 
 @main.command()
@@ -304,9 +333,11 @@ def serve(
     help="A value to remove from URLs, headers and bodies before writing (repeatable). "
     "X-API-ID and X-API-KEY are always scrubbed.",
 )
-@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64))
-def record(upstream: str, out_dir: Path, host: str, port: int, scrub_values: tuple[str, ...],
-           threads: int) -> None:  # fmt: skip
+# Each connection gets a thread of its own now; --threads is still accepted, and ignored.
+@click.option("--threads", default=4, hidden=True, type=click.IntRange(1, 64))
+def record(
+    upstream: str, out_dir: Path, host: str, port: int, scrub_values: tuple[str, ...], threads: int
+) -> None:
     """Record real traffic: a reverse proxy that keeps each exchange, scrubbed, as HAR."""
     from .recordings.recorder import create_recorder
 

@@ -1,5 +1,13 @@
-"""Serving a mock over a socket: granian for `creatify-mock serve`, waitress for the recording
-proxy, Werkzeug's threaded server for a mock in a background thread of a test process."""
+"""Serving a mock over a socket, on two servers, each for its reason:
+
+- granian, for `creatify-mock serve`: speed. It parses HTTP in Rust, outside the GIL; on
+  pure-Python waitress, which it replaced, bare Flask ran at 0.35-0.65x its rate and the mock
+  slowed down as connections were added (benchmarks/RESULTS.md).
+- Werkzeug's threaded server, for `MockServer` (a mock in a background thread of a test
+  process) and for `creatify-mock record` (the recording proxy): it comes with Flask, so it
+  costs no dependency of its own; it runs in any thread and stops cleanly from another; and
+  a proxy's time goes to waiting on the real API, which no server makes shorter.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +21,6 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # each server is imported only by the command that runs it
-    from waitress.server import BaseWSGIServer as WaitressServer
     from werkzeug.serving import BaseWSGIServer
 
 from flask import Flask
@@ -24,36 +31,36 @@ from .app import close_app, create_app
 __all__ = ["MockServer", "bind", "serve_fast", "serve_forever"]
 
 
-def bind(app: Flask, host: str, port: int, threads: int) -> WaitressServer:
-    """Listen on host:port (0 picks a free port); refusals name the port and the fix."""
-    from waitress.server import BaseWSGIServer as WaitressServer
-    from waitress.server import create_server
+def bind(app: Flask, host: str, port: int) -> BaseWSGIServer:
+    """Listen on host:port (0 picks a free port) with Werkzeug's threaded server; refusals
+    name the port and the fix."""
+    from werkzeug.serving import make_server
 
     try:
-        server = create_server(app, host=host, port=port, threads=threads, ident="creatify-mock")
+        return make_server(host, port, app, threaded=True, request_handler=_quiet_handler())
     except OSError as exc:
         raise _refused(host, port, exc) from exc
-    if not isinstance(server, WaitressServer):  # several sockets only with a list of hosts
-        raise TypeError(f"expected one listening socket for {host!r}; got {type(server).__name__}")
-    return server
 
 
-def base_url(server: WaitressServer) -> str:
-    host = str(server.effective_host)
+def base_url(server: BaseWSGIServer) -> str:
+    host = str(server.host)
     shown = f"[{host}]" if ":" in host else host
-    return f"http://{shown}:{server.effective_port}"
+    return f"http://{shown}:{server.port}"
 
 
 def serve_forever(
     app: Flask, host: str, port: int, threads: int, on_ready: Callable[[str], None]
 ) -> None:
-    server = bind(app, host, port, threads)
+    """Serve until SIGINT, each connection on a thread of its own (Werkzeug closes every
+    connection after one answer), so `threads` bounds nothing here."""
+    server = bind(app, host, port)
     _resume(app)
     on_ready(base_url(server))
     try:
-        server.run()
+        server.serve_forever()  # returns on KeyboardInterrupt, the socket closed
     finally:
-        close_app(app)
+        if EXTENSION in getattr(app, "extensions", {}):  # a mock; the recorder has no state
+            close_app(app)
 
 
 def serve_fast(
@@ -154,10 +161,29 @@ def _quiet_handler() -> type:
     from werkzeug.serving import WSGIRequestHandler
 
     class QuietHandler(WSGIRequestHandler):
-        """The mock journals every request itself; no second log line per request."""
+        """The mock journals every request itself; no second log line per request.
+
+        Server and Date are sent only where the app sent none, so the recording proxy passes
+        on the real API's, not a second pair of its own.
+        """
 
         def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
             pass
+
+        def send_response(self, code: int, message: str | None = None) -> None:
+            self.log_request(code)
+            self.send_response_only(code, message)
+            self._defaults = {"server": self.version_string(), "date": self.date_time_string()}
+
+        def send_header(self, keyword: str, value: str) -> None:
+            getattr(self, "_defaults", {}).pop(keyword.lower(), None)
+            super().send_header(keyword, value)
+
+        def end_headers(self) -> None:
+            defaults, self._defaults = getattr(self, "_defaults", {}), {}
+            for keyword, value in defaults.items():
+                super().send_header(keyword.title(), value)
+            super().end_headers()
 
     return QuietHandler
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
+import socket
+import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -12,6 +14,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import settings
 from werkzeug.test import TestResponse
 
 from mock_server import Contract, ManualClock, MockConfig, close_app, create_app
@@ -23,6 +26,34 @@ pytest_plugins = ["pytester"]
 _CACHE = tempfile.mkdtemp(prefix="creatify-mock-tests-")
 os.environ["XDG_CACHE_HOME"] = _CACHE
 atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
+
+# Hypothesis profiles, chosen by the Makefile: `make test-fast` runs "dev" (few examples, a
+# quick answer while editing), `make test` and CI run "ci" (Hypothesis's own CI profile:
+# derandomized, no deadline; the default 100 examples). A test that sets max_examples itself
+# keeps it under both.
+settings.register_profile("dev", settings.get_profile("default"), max_examples=10)
+settings.register_profile("ci", settings.get_profile("ci"), max_examples=100)
+
+
+@pytest.fixture(autouse=True)
+def _in_process_unless_slow(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A test here that is not marked slow fails if it binds a socket or starts a
+    subprocess, so `-m "not slow"` (make test-fast) runs in this process only. (examples/
+    is outside this conftest: its tests on a live mock are marked by hand.)"""
+    if request.node.get_closest_marker("slow") is not None:
+        return
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError(
+            f"{request.node.nodeid} binds a socket or starts a subprocess: mark it "
+            "@pytest.mark.slow"
+        )
+
+    monkeypatch.setattr(socket.socket, "bind", refuse)
+    monkeypatch.setattr(subprocess.Popen, "__init__", refuse)
+
 
 BASE = "/api/product_to_videos/"
 PRODUCT = "https://example.com/products/shoe.jpg"

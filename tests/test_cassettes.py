@@ -31,6 +31,7 @@ def _calls() -> list[tuple[int, Any]]:
     return [(r.status_code, r.json()) for r in (created, fetched, listed)]
 
 
+@pytest.mark.slow
 def test_record_once_then_replay_without_a_network(upstream: str, tmp_path: Path) -> None:
     path = tmp_path / "cassettes" / "test_flow.har"
     with Cassette(path, RecordMode.ONCE, upstream) as cassette:

@@ -30,8 +30,7 @@ from mock_server.contract.violations import Verdict
 
 UUID_TEXT = "3c90c3cc-0d44-4b50-8888-8dd25736052a"
 AUTH = {"X-API-ID": "k", "X-API-KEY": "s"}
-EXAMPLES = settings(
-    max_examples=100,
+EXAMPLES = settings(  # as many examples as the profile runs: 100 in make test, 10 in test-fast
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],

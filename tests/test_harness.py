@@ -32,7 +32,7 @@ def test_a_correct_python_client_passes_every_scenario() -> None:
 
 
 def test_a_node_client_runs_through_it_too() -> None:
-    assert shutil.which("node"), "node is on every machine of this project's kind; install it"
+    assert shutil.which("node"), "no node: `make test` installs it (apt-get install nodejs)"
     harness = ClientHarness(["node", str(CLIENTS / "node_client.mjs")], env=FAST_POLLS)
     for scenario in (BY_NAME["success"], BY_NAME["video-failed"], BY_NAME["transient-errors"]):
         result = harness.run(scenario)

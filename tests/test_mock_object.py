@@ -22,6 +22,7 @@ from mock_server import Contract, Credentials, ManualClock, MockConfig, close_ap
 BASE = "/api/product_to_videos/"
 
 
+@pytest.mark.slow
 def test_a_context_manager_checks_on_the_way_out() -> None:
     with pytest.raises(ContractFailure, match=r"aspect_ratio \[enum\]"):
         with CreatifyMock() as mock, mock.client() as client:
@@ -31,6 +32,7 @@ def test_a_context_manager_checks_on_the_way_out() -> None:
             )
 
 
+@pytest.mark.slow
 def test_a_context_manager_does_not_mask_the_block_s_error() -> None:
     with pytest.raises(KeyError):
         with CreatifyMock() as mock, mock.client() as client:
@@ -51,6 +53,7 @@ def test_a_decorator_injects_the_mock() -> None:
     assert seen == [f"201 {CREATIFY_URL}"]
 
 
+@pytest.mark.slow
 def test_controls_drive_a_record() -> None:
     with CreatifyMock() as mock, mock.client() as client:
         first = client.post(BASE + "gen_image/", json={"product_url": "https://a.io/b.png"}).json()
@@ -62,6 +65,7 @@ def test_controls_drive_a_record() -> None:
         assert [e["status"] for e in mock.journal()] == [200, 200]
 
 
+@pytest.mark.slow
 def test_errors_inside_the_mock_are_raised() -> None:
     mock = CreatifyMock()
 
@@ -154,6 +158,7 @@ def _send(
             answers.append((response.status_code, body))
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None)
 @given(plan=steps)
 def test_live_and_respx_answer_alike(plan: list[tuple[Any, ...]]) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 import contract_tests
 import mock_server
 
@@ -19,6 +21,7 @@ def test_lazy_names_match_the_public_list() -> None:
     assert sorted(contract_tests._HOMES) == sorted(contract_tests.__all__)
 
 
+@pytest.mark.slow
 def test_the_plugin_imports_neither_flask_nor_schemathesis() -> None:
     probe = (
         "import sys, contract_tests.plugin;"

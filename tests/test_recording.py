@@ -27,6 +27,7 @@ PROJECT = "acme-internal-project"
 SECRETS = (API_ID, API_KEY, PROJECT)
 BASE = "/api/product_to_videos/"
 ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow  # each test serves on a loopback port or runs the command
 
 
 @pytest.fixture
@@ -176,8 +177,13 @@ def test_the_record_command_proxies_and_writes_har(tmp_path: Path) -> None:
                 )
         finally:
             proxy.send_signal(signal.SIGINT)
-            proxy.communicate(timeout=10)
+            printed, errors = proxy.communicate(timeout=10)
     assert created.status_code == 200
+    # The upstream's Server and Date come through, once each: not the proxy's own as well.
+    assert created.headers.get_list("server") == ["granian"]
+    assert len(created.headers.get_list("date")) == 1
+    assert proxy.returncode == 0, errors
+    assert "stopped; 1 exchanges kept" in printed
     (har,) = tmp_path.glob("recording-*.har")
     data = json.loads(har.read_text())
     assert data["log"]["version"] == "1.2"

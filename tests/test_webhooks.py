@@ -36,6 +36,7 @@ def _deliveries(api: Api) -> list[dict[str, Any]]:
     return list(api.client.get("/__mock__/webhooks").get_json()["deliveries"])
 
 
+@pytest.mark.slow
 def test_image_generated_is_posted_once(make_app: Callable[..., Flask], clock: ManualClock) -> None:
     api = _api(make_app)
     with Receiver() as receiver:
@@ -54,6 +55,7 @@ def test_image_generated_is_posted_once(make_app: Callable[..., Flask], clock: M
         assert [a["status_code"] for a in delivery["attempts"]] == [200]
 
 
+@pytest.mark.slow
 def test_the_video_and_failures_are_posted(
     make_app: Callable[..., Flask], clock: ManualClock
 ) -> None:
@@ -72,6 +74,7 @@ def test_the_video_and_failures_are_posted(
         assert hit["failed_reason"]
 
 
+@pytest.mark.slow
 def test_gen_video_notifies_the_url_given_at_creation(
     make_app: Callable[..., Flask], clock: ManualClock
 ) -> None:
@@ -85,6 +88,7 @@ def test_gen_video_notifies_the_url_given_at_creation(
         assert receiver.next()["json"]["status"] == "video_generated"
 
 
+@pytest.mark.slow
 def test_failed_deliveries_are_retried_a_bounded_number_of_times(
     make_app: Callable[..., Flask], clock: ManualClock
 ) -> None:
@@ -110,6 +114,7 @@ def _closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@pytest.mark.slow
 def test_a_dead_receiver_is_recorded_as_failed(
     make_app: Callable[..., Flask], clock: ManualClock
 ) -> None:
@@ -121,6 +126,7 @@ def test_a_dead_receiver_is_recorded_as_failed(
     assert all("ConnectError" in str(a["error"]) for a in delivery["attempts"])
 
 
+@pytest.mark.slow
 def test_a_hanging_receiver_does_not_stall_requests(
     make_app: Callable[..., Flask], clock: ManualClock
 ) -> None:
@@ -138,6 +144,7 @@ def test_a_hanging_receiver_does_not_stall_requests(
         assert all("Timeout" in str(a["error"]) for a in delivery["attempts"])
 
 
+@pytest.mark.slow
 def test_with_the_system_clock_webhooks_fire_without_polling(
     make_app: Callable[..., Flask],
 ) -> None:
@@ -149,6 +156,7 @@ def test_with_the_system_clock_webhooks_fire_without_polling(
         assert (hit["json"]["id"], hit["json"]["status"]) == (record_id, "image_generated")
 
 
+@pytest.mark.slow
 def test_records_without_a_webhook_cost_no_background_work(
     make_app: Callable[..., Flask],
 ) -> None:
@@ -172,6 +180,7 @@ def test_records_without_a_webhook_cost_no_background_work(
         assert receiver.next(timeout=5)["json"]["status"] == "image_generated"
 
 
+@pytest.mark.slow
 def test_a_restart_sends_the_webhooks_its_state_file_left_due(tmp_path: Path) -> None:
     # Found in review: only a new webhook record started the ticker, so a webhook left due
     # by a --state file waited for some client to call.

@@ -265,24 +265,7 @@ def records(
         )
         data["status"] = state = status or draw(st.sampled_from(statuses))
         data["id"] = str(draw(st.uuids(version=4)))
-        user, day = draw(st.integers(100_000, 999_999)), draw(st.dates())
-        has_photo = state in ("image_generated", "video_generating", "video_generated") or (
-            state == "failed" and draw(st.booleans())
-        )
-        data["generated_photo_url"] = (
-            f"https://cdn.creatify.ai/user/{user}/{day:%Y-%m-%d}/{draw(st.uuids()).hex}.jpg"
-            if has_photo
-            else blank
-        )
-        data["generated_video_url"] = (
-            f"https://cdn.creatify.ai/product_to_videos/{user}/{data['id']}/{day:%Y%m%d}/"
-            f"{draw(st.uuids()).hex}.mp4"
-            if state == "video_generated"
-            else blank
-        )
-        data["failed_reason"] = (
-            draw(st.text(min_size=1, max_size=80).filter(str.strip)) if state == "failed" else blank
-        )
+        data.update(draw(_generated(data["id"], state, blank)))
         if draw(st.booleans()):
             data["regen_type"] = draw(st.sampled_from(regen_types))
             data["regen_source_id"] = str(draw(st.uuids(version=4)))
@@ -305,6 +288,26 @@ def records(
         return data
 
     return record()
+
+
+@st.composite
+def _generated(draw: st.DrawFn, record_id: str, state: str, blank: str | None) -> dict[str, Any]:
+    """The URLs and failure a record in `state` has, as Creatify's CDN names them."""
+    user, day = draw(st.integers(100_000, 999_999)), draw(st.dates())
+    has_photo = state in ("image_generated", "video_generating", "video_generated") or (
+        state == "failed" and draw(st.booleans())
+    )
+    photo = f"https://cdn.creatify.ai/user/{user}/{day:%Y-%m-%d}/{draw(st.uuids()).hex}.jpg"
+    video = (
+        f"https://cdn.creatify.ai/product_to_videos/{user}/{record_id}/{day:%Y%m%d}/"
+        f"{draw(st.uuids()).hex}.mp4"
+    )
+    reason = draw(st.text(min_size=1, max_size=80).filter(str.strip))
+    return {
+        "generated_photo_url": photo if has_photo else blank,
+        "generated_video_url": video if state == "video_generated" else blank,
+        "failed_reason": reason if state == "failed" else blank,
+    }
 
 
 def _not_in(values: Any) -> Any:

@@ -220,19 +220,9 @@ def serve(
         raise click.UsageError("--api-id and --api-key go together: give both or neither.")
     if not _is_loopback(host) and not admin_token:
         admin_token = secrets.token_urlsafe(16)
-    try:
-        variants = Variants(
-            empty_values=EmptyValues.parse("--empty-values", empty_values),
-            post_status=int(post_status),
-            auth_failure_status=int(auth_failure_status),
-            timestamps=Timestamps.parse("--timestamps", timestamps),
-            extra_keys=extra_keys,
-        )
-    except ValueError as exc:
-        raise click.UsageError(str(exc)) from None
     config = MockConfig(
         credentials=(Credentials(api_id, api_key),) if api_id and api_key else (),
-        variants=variants,
+        variants=_variants(empty_values, post_status, auth_failure_status, timestamps, extra_keys),
         phases=Phases(initializing_seconds, image_seconds, video_seconds),
         failure_rate=failure_rate,
         seed=seed,
@@ -259,6 +249,21 @@ def serve(
         replay_dir=replay_dir,
     )
     _run(app, host, port, threads, banner, lambda: "creatify-mock: stopped", serve_fast)
+
+
+def _variants(
+    empty_values: str, post_status: str, auth_failure_status: str, timestamps: str, extra: bool
+) -> Variants:
+    try:
+        return Variants(
+            empty_values=EmptyValues.parse("--empty-values", empty_values),
+            post_status=int(post_status),
+            auth_failure_status=int(auth_failure_status),
+            timestamps=Timestamps.parse("--timestamps", timestamps),
+            extra_keys=extra,
+        )
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
 
 
 def _replay_app(replay_dir: Path) -> Flask:

@@ -96,7 +96,7 @@ def test_each_invalid_body_breaks_its_named_rule(validator: Validator, operation
     assert name is not None
     rules: set[str] = set()
 
-    @settings(max_examples=30, database=None)
+    @settings(max_examples=30, database=None, derandomize=True)  # the same rules every run
     @given(invalid_request_bodies(operation_id))
     def check(case: InvalidBody) -> None:
         rules.add(case.rule)

@@ -17,7 +17,12 @@ BODY_OPERATIONS = (
     "product_to_videos_regen_image",
     "product_to_videos_regen_video",
 )
-FAST = settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# No deadline: the first example pays openapi-core's import, which is no slowness of the test.
+FAST = settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 
 
 @pytest.fixture(scope="module")

@@ -51,7 +51,7 @@ class MockInternals:
     create_app: Callable[..., Any]  # (clock=...) -> the mock's Flask app
     manual_clock: Callable[[], Any]  # a clock that moves only when told to
     validator_of: Callable[[Any], Any]  # app -> the validator its requests go through
-    json_reply: Callable[[int, Any], Any]  # (status, data) -> a reply as the hot path sends it
+    json_reply: Callable[[int, Any], Any]  # (status, data) -> a reply as the pipeline sends it
     unparsed: Any  # the parsed body of a request that has none
     # (validator, request, reply, operation id, parsed body) -> violations, fast path
     fast_violations: Callable[[Any, Any, Any, str, Any], list[Any]]
@@ -431,7 +431,7 @@ def in_process() -> dict[str, float]:
         with app.test_request_context(path, method=method, **sent):
             operation = f"product_to_videos_{name}"
             parsed = json.loads(data) if data else mock.unparsed
-            # The fast path checks a response as the hot path sends it: a JsonReply, whose
+            # The compiled validator checks a response as the pipeline sends it: a Reply, whose
             # data it takes as is.
             reply = mock.json_reply(response.status_code, response.get_json())
             fast = functools.partial(

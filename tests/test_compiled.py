@@ -1,7 +1,7 @@
-"""The compiled fast path and openapi-core give the same verdict.
+"""The compiled validator and openapi-core give the same verdict.
 
 Requests come from schemathesis (positive and negative data drawn from the spec), responses
-from the `records` strategy and from records broken by Hypothesis. Where the fast path says
+from the `records` strategy and from records broken by Hypothesis. Where the compiled one says
 VALID, openapi-core must pass the message and unmarshal the same values; where it says
 INVALID, openapi-core must refuse it; UNDECIDED leaves the verdict to openapi-core alone.
 """
@@ -51,7 +51,7 @@ def app() -> Iterator[Flask]:
 def validator(app: Flask) -> Validator:
     validator = state_of(app).validator
     assert validator.compiled is not None
-    assert validator.compiled.not_compiled == {}, "every operation of the spec has a fast path"
+    assert validator.compiled.not_compiled == {}, "every operation of the spec is compiled"
     return validator
 
 
@@ -66,7 +66,7 @@ def judge(
     data: bytes = b"",
     content_type: str | None = None,
 ) -> Verdict | None:
-    """Both verdicts on one request, held to agree; returns the fast path's."""
+    """Both verdicts on one request, held to agree; returns the compiled validator's."""
     method = CONTRACT.operations[operation_id][0]
     with app.test_request_context(
         path,
@@ -81,11 +81,11 @@ def judge(
         fast = validator.check_request(request, operation_id, only="compiled")
         core = validator.check_request(request, operation_id, only="openapi")
     if fast.verdict is Verdict.VALID:
-        assert core.violations == [], f"fast path passed what openapi-core refuses: {fast}"
+        assert core.violations == [], f"compiled passed what openapi-core refuses: {fast}"
         assert (fast.path, fast.query) == (core.path, core.query)
         assert (fast.body if isinstance(fast.body, dict) else None) == core.body
     elif fast.verdict is Verdict.INVALID:
-        assert core.violations, f"fast path refused what openapi-core passes ({fast.reason})"
+        assert core.violations, f"compiled refused what openapi-core passes ({fast.reason})"
     return fast.verdict
 
 
@@ -130,7 +130,7 @@ def test_valid_requests_pass_both_and_the_fast_path_decides_them(
     @EXAMPLES
     @given(case=_cases(operation_id, GenerationMode.POSITIVE))
     def check(case: Any) -> None:
-        # Valid data, so the fast path must pass it itself: that is where the speed is.
+        # Valid data, so the compiled validator must pass it itself: that is where the speed is.
         assert _judge_case(app, validator, operation_id, case, auth=True) is Verdict.VALID
 
     check()
@@ -373,9 +373,9 @@ def judge_response(
         core = validator.check_response(request, response, operation_id, only="openapi")
     assert given_data is fast, f"the data and its JSON got different verdicts: {payload}"
     if fast is Verdict.VALID:
-        assert core == [], f"fast path passed a response openapi-core refuses: {payload}"
+        assert core == [], f"compiled passed a response openapi-core refuses: {payload}"
     elif fast is Verdict.INVALID:
-        assert core, f"fast path refused a response openapi-core passes: {payload}"
+        assert core, f"the compiled validator refused a response openapi-core passes: {payload}"
     return fast
 
 

@@ -1,4 +1,4 @@
-"""The hot path's view of request headers reads the environ as werkzeug's own view does."""
+"""The pipeline's view of request headers reads the environ as werkzeug's own view does."""
 
 from __future__ import annotations
 

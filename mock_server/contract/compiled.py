@@ -1,15 +1,13 @@
 """Validators compiled once per operation from the spec, so that a message that keeps the
 contract costs microseconds.
 
-openapi-core stays the validator of record. The fast path answers VALID only where it is
-sure openapi-core would pass the message too, and it unmarshals the values as openapi-core
-does (`format: uuid` strings become `UUID`s). Every other message is INVALID or UNDECIDED,
-and openapi-core then decides it and names what is wrong. Formats are checked by the same
-libraries openapi-core's format checker calls (its own checker for a format this spec does
-not use), cached per value, so that the two agree on what a UUID or a URI is. A spec
-construct the fast path does not know (a cookie parameter, an integer query parameter, an
-OAuth scheme) makes its operation UNDECIDED rather than guessed at; tests/test_fastpath.py
-holds both to the same verdict on Hypothesis-generated messages.
+openapi-core stays the validator of record. This one answers VALID only where openapi-core
+would pass the message too, with the values unmarshalled as openapi-core does (`format:
+uuid` strings become `UUID`s); anything else is INVALID or UNDECIDED, and openapi-core
+decides it and words what is wrong. Formats are checked as openapi-core checks them
+(`formats`). A construct it does not model (a cookie parameter, an integer query
+parameter, an OAuth scheme) leaves its operation UNDECIDED; tests/test_compiled.py holds
+both judges to the same verdict on Hypothesis-generated messages.
 """
 
 from __future__ import annotations
@@ -24,7 +22,7 @@ from uuid import UUID
 import jsonschema_rs
 from werkzeug.datastructures import Headers
 
-from .formats import format_checks
+from .formats import format_checks, formats_in
 from .violations import RequestVerdict, Verdict
 
 __all__ = ["UNPARSED", "CompiledValidator", "HeaderView"]
@@ -45,7 +43,7 @@ def _request(verdict: Verdict, reason: str = "", **values: Any) -> RequestVerdic
 
 
 class _NotCompilable(Exception):
-    """The spec uses something the fast path does not model; openapi-core decides alone."""
+    """The spec uses something the compiled validator does not model: openapi-core decides alone."""
 
 
 @dataclass(frozen=True)
@@ -89,9 +87,9 @@ class CompiledValidator:
     def __init__(self, document: Mapping[str, Any]) -> None:
         self._document = document
         self._components = document.get("components", {})
-        self._formats = format_checks(_formats_in(document))
+        self._formats = format_checks(formats_in(document))
         # Every compiled schema carries the components; scan them for these once.
-        self._numeric_in_components = _NUMERIC_FORMATS & _formats_in(self._components)
+        self._numeric_in_components = _NUMERIC_FORMATS & formats_in(self._components)
         self._compiled: dict[str, Any] = {}
         self._operations: dict[str, _Operation] = {}
         self.not_compiled: dict[str, str] = {}  # operationId -> why openapi-core decides alone
@@ -130,7 +128,7 @@ class CompiledValidator:
 
     def _compile_schema(self, schema: Any) -> Any:
         root = {"allOf": [schema], "components": self._components}
-        numeric = self._numeric_in_components | (_NUMERIC_FORMATS & _formats_in(schema))
+        numeric = self._numeric_in_components | (_NUMERIC_FORMATS & formats_in(schema))
         if numeric:
             # jsonschema-rs applies formats to strings only; openapi-core to numbers too.
             raise _NotCompilable(f"numeric formats {sorted(numeric)}")
@@ -382,17 +380,6 @@ def _with_uuids(operation: _Operation, parsed: Any) -> Any:
         if isinstance(parsed.get(name), str):
             parsed[name] = UUID(parsed[name])
     return parsed
-
-
-def _formats_in(node: Any) -> set[str]:
-    if isinstance(node, dict):
-        found = {node["format"]} if isinstance(node.get("format"), str) else set()
-        for value in node.values():
-            found |= _formats_in(value)
-        return found
-    if isinstance(node, list):
-        return set().union(*(_formats_in(v) for v in node)) if node else set()
-    return set()
 
 
 def _plain_media_type(content_type: str | None) -> str | None:

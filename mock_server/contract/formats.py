@@ -7,9 +7,10 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
+from typing import Any
 from uuid import UUID
 
-__all__ = ["format_checks"]
+__all__ = ["format_checks", "formats_in"]
 
 _CANONICAL_UUID = re.compile(
     r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
@@ -42,7 +43,7 @@ def _date_time(value: str) -> bool:
 
 
 # The formats this spec uses, checked by the same libraries openapi-core's checker calls
-# (tests/test_fastpath.py holds them to it); any other format goes to that checker itself,
+# (tests/test_compiled.py holds them to it); any other format goes to that checker itself,
 # which costs a 0.2 s import at start.
 _NATIVE_FORMATS: dict[str, Callable[[str], bool]] = {
     "uuid": _uuid,
@@ -76,3 +77,15 @@ def _openapi_core_check(name: str) -> Callable[[str], bool] | None:
             return False
 
     return check
+
+
+def formats_in(node: Any) -> set[str]:
+    """Every `format` named anywhere in a schema."""
+    if isinstance(node, dict):
+        found = {node["format"]} if isinstance(node.get("format"), str) else set()
+        for value in node.values():
+            found |= formats_in(value)
+        return found
+    if isinstance(node, list):
+        return set().union(*(formats_in(v) for v in node)) if node else set()
+    return set()

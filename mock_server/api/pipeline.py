@@ -16,10 +16,11 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from werkzeug.wsgi import get_input_stream
+from werkzeug.wsgi import get_content_length, get_input_stream
 
 from ..contract.compiled import UNPARSED
 from ..contract.spec import Contract
+from ..lifecycle.outcomes import Preference
 from .errors import BodyTooLarge, InvalidRequest, MalformedJson, MethodNotAllowed, UnknownPath
 from .exchange import Exchange
 from .headers import EnvironHeaders
@@ -31,6 +32,7 @@ from .state import MockState
 
 __all__ = ["ApiPipeline"]
 
+_NO_PREFERENCE = Preference()
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
@@ -79,10 +81,12 @@ class ApiPipeline:
             body=raw,
             path_args=exchange.path_args,
             headers=headers,
+            environ=environ,
         )
         if verdict.violations:
             raise InvalidRequest(verdict.violations)
-        preference = parse_prefer(environ.get("HTTP_PREFER"))
+        prefer = environ.get("HTTP_PREFER")
+        preference = parse_prefer(prefer) if prefer else _NO_PREFERENCE
         done = perform(state, operation, exchange.account, verdict, preference)
         if done.record is not None:
             exchange.record_id, exchange.record_status = done.record.id, done.record.status
@@ -119,16 +123,38 @@ def _path(environ: dict[str, Any]) -> str:
 
 
 def _read_body(environ: dict[str, Any], limit: int) -> bytes:
-    """The body, read by werkzeug's guarded stream: past `limit` a 413, shorter than its
-    Content-Length a 400. The environ gets a fresh stream of the same bytes, for openapi-core."""
+    """The body, read as werkzeug reads it: a Content-Length past `limit` is a 413 and a body
+    shorter than its Content-Length a 400 (werkzeug's guarded stream); a body the server
+    framed itself (chunked, or granian's) is read to its end, and past `limit` is a 413. The
+    environ gets a fresh stream of the same bytes, for openapi-core."""
+    length = get_content_length(environ)
     stream = get_input_stream(environ, max_content_length=limit)
-    raw = stream.read()
-    if len(raw) >= limit and "wsgi.input_terminated" in environ and environ["wsgi.input"].read(1):
-        # A server-framed (chunked) body is cut at the limit, not refused: a byte left
-        # after it means the body was larger.
-        raise BodyTooLarge(limit, None)
+    if "wsgi.input_terminated" not in environ:
+        raw = _read_exactly(stream, length or 0)
+    else:
+        raw = _read_to_end(environ["wsgi.input"], limit)
     environ["wsgi.input"] = io.BytesIO(raw)
     return raw
+
+
+def _read_exactly(stream: Any, length: int) -> bytes:
+    """`length` bytes; werkzeug's stream raises ClientDisconnected (a 400) if they never come."""
+    chunks, left = [], length
+    while left > 0:
+        chunk = stream.read(left)
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def _read_to_end(stream: Any, limit: int) -> bytes:
+    chunks, size = [], 0
+    while chunk := stream.read(limit + 1 - size):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge(limit, None)
+    return b"".join(chunks)
 
 
 def _parse_json(environ: dict[str, Any], raw: bytes) -> Any:

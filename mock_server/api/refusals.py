@@ -29,7 +29,7 @@ Answer = Callable[[BaseException, Exchange], Reply]
 def refusal(error: BaseException, exchange: Exchange, *, body_limit: int) -> Reply | None:
     """The answer to `error`, or None when it is no refusal but a bug in the mock."""
     if isinstance(error, RequestEntityTooLarge):  # werkzeug's stream reader, past the limit
-        error = BodyTooLarge(body_limit, exchange.request.content_length)
+        error = BodyTooLarge(body_limit, exchange.request().content_length)
     for kind in type(error).__mro__:
         answer = _TABLE.get(kind)
         if answer is not None:

@@ -8,7 +8,7 @@ the disagreement is logged."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 from werkzeug.wrappers import Request
@@ -39,39 +39,49 @@ class Validator:
 
     def check_request(
         self,
-        request: Request,
+        request: Request | Callable[[], Request],
         operation_id: str,
         parsed: Any = UNPARSED,
         *,
         body: bytes | None = None,
         path_args: Mapping[str, str] | None = None,
         headers: HeaderView | None = None,
+        environ: Mapping[str, Any] | None = None,
         only: Judge | None = None,
     ) -> RequestVerdict:
-        """Judge a request. `parsed` is its JSON body, `body` its bytes, `path_args` its path
-        parameters and `headers` a view of its headers, when the caller has them already.
-        `only` asks one judge alone: "compiled" may answer UNDECIDED, and words no violation."""
+        """Judge a request: a werkzeug Request, or a function that builds one, called only
+        when a judge needs more than what the caller gave. `parsed` is its JSON body, `body`
+        its bytes, `path_args` its path parameters, `headers` a view of its headers and
+        `environ` its WSGI environ, when the caller has them already. `only` asks one judge
+        alone: "compiled" may answer UNDECIDED, and words no violation."""
+        given = _Given(request, environ)
         if only != "openapi" and self.compiled is not None:
-            fast = self._compiled_request(request, operation_id, parsed, body, path_args, headers)
+            fast = self._compiled_request(given, operation_id, parsed, body, path_args, headers)
             if fast.verdict is Verdict.VALID or only == "compiled":
                 return fast
         elif only == "compiled":
             return RequestVerdict(verdict=Verdict.UNDECIDED, reason="no compiled validator")
-        verdict = self.openapi.check_request(request, operation_id)
+        werkzeug_request = given.request()
+        verdict = self.openapi.check_request(werkzeug_request, operation_id)
         if verdict.violations:
             verdict.verdict = Verdict.INVALID
         elif only is None and self.compiled is not None and fast.verdict is Verdict.INVALID:
             log.warning(
                 "compiled validator refused %s %s (%s) but openapi-core passed it; "
                 "openapi-core wins",
-                request.method,
-                request.path,
+                werkzeug_request.method,
+                werkzeug_request.path,
                 fast.reason,
             )
         return verdict
 
     def check_response(
-        self, request: Request, response: Any, operation_id: str, *, only: Judge | None = None
+        self,
+        request: Request | Callable[[], Request],
+        response: Any,
+        operation_id: str,
+        *,
+        only: Judge | None = None,
     ) -> list[Violation]:
         """Judge the mock's own response to `operation_id`: the compiled validator first,
         openapi-core for what it does not pass."""
@@ -87,11 +97,11 @@ class Validator:
             )
             if verdict is Verdict.VALID:
                 return []
-        return self.openapi.check_response(request, response)
+        return self.openapi.check_response(_Given(request, None).request(), response)
 
     def _compiled_request(
         self,
-        request: Request,
+        given: _Given,
         operation_id: str,
         parsed: Any,
         body: bytes | None,
@@ -99,18 +109,40 @@ class Validator:
         headers: HeaderView | None,
     ) -> RequestVerdict:
         assert self.compiled is not None
-        environ = request.environ
+        environ = given.environ()
         if body is None:
-            body = _raw_body(request) if self.compiled.takes_body(operation_id) else b""
+            takes_body = self.compiled.takes_body(operation_id)
+            body = _raw_body(given.request()) if takes_body else b""
         if path_args is None:
-            found = self.contract.route(request.path)
+            found = self.contract.route(given.request().path)
             path_args = found[1] if found else {}
         return self.compiled.check_request(
             operation_id,
             path_args=path_args,
-            query=request.args if environ.get("QUERY_STRING") else {},
-            headers=request.headers if headers is None else headers,
+            query=given.request().args if environ.get("QUERY_STRING") else {},
+            headers=given.request().headers if headers is None else headers,
             content_type=environ.get("CONTENT_TYPE"),
             body=body,
             parsed=parsed,
         )
+
+
+class _Given:
+    """The request as the caller gave it: the Request itself is built once, on first need."""
+
+    __slots__ = ("_environ", "_made", "_source")
+
+    def __init__(
+        self, source: Request | Callable[[], Request], environ: Mapping[str, Any] | None
+    ) -> None:
+        self._source, self._environ = source, environ
+        self._made: Request | None = source if isinstance(source, Request) else None
+
+    def request(self) -> Request:
+        if self._made is None:
+            assert not isinstance(self._source, Request)
+            self._made = self._source()
+        return self._made
+
+    def environ(self) -> Mapping[str, Any]:
+        return self._environ if self._environ is not None else self.request().environ

@@ -16,7 +16,7 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from werkzeug.wsgi import get_content_length, get_input_stream
+from werkzeug.wsgi import get_input_stream
 
 from ..contract.compiled import UNPARSED
 from ..contract.spec import Contract
@@ -127,10 +127,10 @@ def _read_body(environ: dict[str, Any], limit: int) -> bytes:
     shorter than its Content-Length a 400 (werkzeug's guarded stream); a body the server
     framed itself (chunked, or granian's) is read to its end, and past `limit` is a 413. The
     environ gets a fresh stream of the same bytes, for openapi-core."""
-    length = get_content_length(environ)
     stream = get_input_stream(environ, max_content_length=limit)
     if "wsgi.input_terminated" not in environ:
-        raw = _read_exactly(stream, length or 0)
+        # A LimitedStream at the Content-Length, or an empty stream where there is none.
+        raw = _read_exactly(stream, getattr(stream, "limit", 0))
     else:
         raw = _read_to_end(environ["wsgi.input"], limit)
     environ["wsgi.input"] = io.BytesIO(raw)

@@ -10,6 +10,8 @@ import shlex
 from dataclasses import dataclass
 from typing import Any
 
+from mock_server import fingerprint
+
 __all__ = ["ContractFailure", "ContractViolation", "MockServerError"]
 
 
@@ -26,7 +28,14 @@ class ContractViolation(AssertionError):
     base_url: str
 
     @classmethod
-    def from_entry(cls, entry: dict[str, Any], base_url: str) -> ContractViolation:
+    def from_entry(
+        cls, entry: dict[str, Any], base_url: str, api_key: str | None = None
+    ) -> ContractViolation:
+        """A journal entry as a failure; `api_key`, when it is the key whose fingerprint the
+        journal kept, goes back into the curl line so that it runs as printed."""
+        headers = dict(entry.get("request_headers", {}))
+        if api_key is not None and headers.get("X-API-KEY") == fingerprint(api_key):
+            headers["X-API-KEY"] = api_key
         return cls(
             method=entry["method"],
             path=entry["path"],
@@ -34,7 +43,7 @@ class ContractViolation(AssertionError):
             operation=entry["operation"],
             status=entry["status"],
             violations=tuple(entry["violations"]),
-            headers=dict(entry.get("request_headers", {})),
+            headers=headers,
             body=entry.get("request_body", ""),
             base_url=base_url,
         )

@@ -233,7 +233,7 @@ class CreatifyMock:
 
     def violations(self) -> list[ContractViolation]:
         return [
-            ContractViolation.from_entry(entry, self.base_url_for_reports)
+            ContractViolation.from_entry(entry, self.base_url_for_reports, self.api_key)
             for entry in self.journal()
             if entry["violations"]
         ]

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from .api.controls import Controls
 from .api.errors import AdminError, ApiError, FieldErrors
-from .api.journal import JournalEntry
+from .api.journal import JournalEntry, fingerprint
 from .app import close_app, create_app
 from .choices import Choice
 from .config import Credentials, MockConfig, Phases, Variants
@@ -62,6 +62,7 @@ __all__ = [
     "create_recorder",
     "create_replay_app",
     "default_spec_path",
+    "fingerprint",
     "main",
 ]
 

@@ -15,7 +15,7 @@ from .api.auth import Authenticator
 from .api.journal import Journal
 from .api.pipeline import ApiPipeline
 from .api.state import EXTENSION, MockState, state_of
-from .api.webhooks import WebhookDispatcher
+from .api.webhooks import TargetPolicy, WebhookDispatcher
 from .config import MockConfig
 from .contract.spec import Contract
 from .contract.validator import Validator
@@ -62,10 +62,11 @@ def create_app(
             timeout=config.webhook_timeout,
             attempts=config.webhook_attempts,
             backoff=config.webhook_backoff,
-            workers=config.webhook_workers,
+            queue_limit=config.webhook_queue,
+            policy=TargetPolicy(private=config.private_webhooks),
             transport=webhook_transport,
         ),
-        journal=Journal(config.journal_size),
+        journal=Journal(config.journal_size, config.journal_bytes),
         authenticator=Authenticator(config.credentials),
     )
     if isinstance(clock, ManualClock):

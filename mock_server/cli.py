@@ -177,6 +177,20 @@ def main() -> None:
     help="Token for /__mock__/ (required, and generated if absent, beyond loopback).",
 )
 @click.option(
+    "--allow-host",
+    "allowed_hosts",
+    multiple=True,
+    metavar="NAME",
+    help="A Host name, beside localhost/127.0.0.1/::1, that may reach /__mock__/ (repeat "
+    "for more). Other names are refused, against DNS rebinding.",
+)
+@click.option(
+    "--allow-private-webhooks",
+    is_flag=True,
+    help="Beyond loopback, still send webhooks to loopback, link-local and private "
+    "addresses (refused by default there; always allowed on loopback).",
+)
+@click.option(
     "--threads",
     default=1,
     show_default=True,
@@ -211,11 +225,24 @@ def serve(
     extra_keys: bool,
     strict: bool,
     admin_token: str | None,
+    allowed_hosts: tuple[str, ...],
+    allow_private_webhooks: bool,
     threads: int,
     quiet: bool,
     replay_dir: Path | None,
 ) -> None:
-    """Serve the mock API (validating every request and response) until interrupted."""
+    """Serve the mock API (validating every request and response) until interrupted.
+
+    \b
+    Limits, so that no client can grow the mock's memory without bound:
+      request bodies   64 KiB (413 past it)
+      journal          the last 10,000 requests, 32 MiB at most; header values cut at
+                       256 characters, paths and queries at 2 KiB, bodies at 4 KiB;
+                       X-API-KEY kept as a fingerprint, never in clear
+      webhooks         10,000 deliveries waiting at most, the last 1,000 kept; 5 s for
+                       one attempt, 3 attempts; a receiver's answer body is never read
+      internal errors  the last 100 kept
+    """
     if bool(api_id) != bool(api_key):
         raise click.UsageError("--api-id and --api-key go together: give both or neither.")
     if not _is_loopback(host) and not admin_token:
@@ -229,6 +256,8 @@ def serve(
         strict=strict,
         state_path=state_path,
         admin_token=admin_token,
+        allowed_hosts=allowed_hosts,
+        private_webhooks=allow_private_webhooks or _is_loopback(host),
     )
     logging.basicConfig(
         level=logging.WARNING if quiet else logging.INFO,

@@ -24,6 +24,11 @@ class Timestamps(Choice):
     UTC = "utc"  # 2023-11-07T05:31:56Z, as in the docs' response placeholders
 
 
+def _is_int(value: Any) -> bool:
+    """An int and not a bool, nor a float that equals one (201.0 would be served as such)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 @dataclass(frozen=True)
 class Variants:
     """Where Creatify's docs leave a choice open, which form this mock serves.
@@ -43,11 +48,11 @@ class Variants:
             self, "empty_values", EmptyValues.parse("empty_values", self.empty_values)
         )
         object.__setattr__(self, "timestamps", Timestamps.parse("timestamps", self.timestamps))
-        if self.post_status not in (200, 201):
+        if not _is_int(self.post_status) or self.post_status not in (200, 201):
             raise ValueError(f"post_status: expected 200 or 201; got {self.post_status!r}")
         if not isinstance(self.extra_keys, bool):
             raise ValueError(f"extra_keys: expected true or false; got {self.extra_keys!r}")
-        if self.auth_failure_status not in (401, 403):
+        if not _is_int(self.auth_failure_status) or self.auth_failure_status not in (401, 403):
             raise ValueError(
                 f"auth_failure_status: expected 401 or 403; got {self.auth_failure_status!r}"
             )
@@ -113,7 +118,11 @@ class MockConfig:
 
     `credentials` empty means any non-empty X-API-ID/X-API-KEY pair is accepted, each
     X-API-ID being its own account. `seed` makes the failure rate and the record ids
-    repeat from run to run.
+    repeat from run to run. `webhook_timeout` is the total seconds one delivery attempt may
+    take; `webhook_queue` how many deliveries may wait at once. `private_webhooks` off
+    refuses webhook targets on loopback, link-local and private addresses (the CLI turns it
+    off when the mock listens beyond loopback). `allowed_hosts` are names, beside loopback's,
+    that may reach the admin API. `journal_bytes` bounds the journal's size in memory.
     """
 
     credentials: tuple[Credentials, ...] = ()
@@ -129,7 +138,10 @@ class MockConfig:
     webhook_timeout: float = 5.0
     webhook_attempts: int = 3
     webhook_backoff: float = 0.5
-    webhook_workers: int = 4
+    webhook_queue: int = 10_000
+    private_webhooks: bool = True
+    allowed_hosts: tuple[str, ...] = ()
+    journal_bytes: int = 32 * 1024 * 1024
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.failure_rate <= 1.0:

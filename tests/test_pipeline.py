@@ -58,7 +58,7 @@ def _call(app: Flask, environ: dict[str, Any]) -> tuple[int, dict[str, Any]]:
 def test_a_body_shorter_than_its_content_length_is_400_and_no_bug(app: Flask) -> None:
     status, _ = _call(app, _post_environ(_JSON, CONTENT_LENGTH="500"))
     assert status == 400
-    assert state_of(app).errors == []
+    assert not state_of(app).errors
     assert state_of(app).store.count() == 0
 
 
@@ -88,7 +88,7 @@ def test_content_lengths_are_read_as_werkzeug_reads_them(
 ) -> None:
     status, answer = _call(app, _post_environ(body, **extra))
     assert status == expected, answer
-    assert state_of(app).errors == []
+    assert not state_of(app).errors
     assert state_of(app).store.count() == (1 if expected == 200 else 0)
 
 
@@ -115,7 +115,7 @@ def test_a_final_newline_or_deep_nesting_is_refused_without_a_record(app: Flask)
     )
     assert [newline.status_code, listed.status_code, deep.status_code] == [404, 404, 400]
     assert state_of(app).store.count() == 0
-    assert state_of(app).errors == []
+    assert not state_of(app).errors
 
 
 def test_a_bug_in_an_operation_is_a_500_journaled_with_its_operation(
@@ -163,7 +163,7 @@ def test_a_lone_surrogate_in_a_prompt_is_kept(app: Flask) -> None:
     assert made.status_code == 200, made.get_json()
     again = client.get(BASE + made.get_json()["id"] + "/", headers=AUTH)
     assert again.get_json()["image_prompt"] == "\ud800"
-    assert state_of(app).errors == []
+    assert not state_of(app).errors
 
 
 def test_every_refusal_goes_through_the_pipeline_and_is_journaled(app: Flask) -> None:

@@ -10,6 +10,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from .controls import Controls
 from .errors import AdminError, ApiError
+from .guard import AdminGuard
 from .state import state_of
 
 __all__ = ["TOKEN_HEADER", "blueprint"]
@@ -25,8 +26,12 @@ def _error(error: AdminError | ApiError) -> tuple[Response, int]:
 
 
 @blueprint.before_request
-def _check_token() -> None:
-    token = state_of().config.admin_token
+def _check_caller() -> None:
+    config = state_of().config
+    AdminGuard.of(config.allowed_hosts, bool(config.admin_token)).check(
+        request.method, request.headers
+    )
+    token = config.admin_token
     if token and not hmac.compare_digest(request.headers.get(TOKEN_HEADER, ""), token):
         raise AdminError(
             401,

@@ -5,6 +5,7 @@ place. Each control checks its values and refuses a wrong one with an AdminError
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask
@@ -22,6 +23,8 @@ from .state import MockState, state_of
 __all__ = ["Controls"]
 
 _PHASES = {"image": Outcome.IMAGE_FAILED, "video": Outcome.VIDEO_FAILED}
+# The last second a record's timestamps can show, with a day to spare for every time zone.
+_LAST_MOMENT = datetime(9999, 12, 30, tzinfo=UTC).timestamp()
 
 
 class Controls:
@@ -60,8 +63,12 @@ class Controls:
                 "--manual-clock to move time by hand.",
             )
         value = _number("seconds", seconds)
-        if value < 0:
-            raise AdminError(400, f"seconds: expected a number >= 0; got {seconds!r}.")
+        if not 0 <= value <= _LAST_MOMENT - clock.now():
+            raise AdminError(
+                400,
+                f"seconds: expected a number from 0 to {_LAST_MOMENT - clock.now():.0f} (the "
+                f"clock stops at the year 9999, where timestamps end); got {seconds!r}.",
+            )
         clock.advance(value)
         return self.clock()
 

@@ -5,6 +5,7 @@ logged."""
 from __future__ import annotations
 
 import logging
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,7 +63,7 @@ class Concluder:
     journal: Journal
     clock: Clock
     strict: bool = False
-    errors: list[BaseException] = field(default_factory=list)
+    errors: deque[BaseException] = field(default_factory=lambda: deque(maxlen=100))
 
     def conclude(self, exchange: Exchange, reply: Reply) -> Reply:
         """Check the mock's own answer, journal the exchange, log it; return what to send

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,7 +43,8 @@ class MockState:
     faults: FaultQueue = field(default_factory=FaultQueue)
     simulator: Simulator = field(init=False)
     concluder: Concluder = field(init=False)
-    errors: list[BaseException] = field(default_factory=list)
+    # The last 100 of the mock's own failures, for Controls.problems() and the tests.
+    errors: deque[BaseException] = field(default_factory=lambda: deque(maxlen=100))
     _variants: Variants = field(init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -75,7 +77,8 @@ class MockState:
 
     def notify(self, record: Record, status: str) -> None:
         if record.webhook_url:
-            self.webhooks.send(record.id, record.webhook_url, status, self.render(record))
+            payload = self.render(record)
+            self.webhooks.send(record.id, record.webhook_url, status, payload, record.account)
 
     def reset(self) -> None:
         self.simulator.reset()

@@ -73,6 +73,7 @@ def create_app(
         clock.subscribe(lambda now: _clock_moved(state, now))
 
     app = Flask("creatify_mock")
+    app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes  # for the admin API's bodies
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the docs' key order
     app.extensions[EXTENSION] = state
     app.register_blueprint(admin.blueprint, url_prefix=ADMIN_PREFIX)

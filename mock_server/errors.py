@@ -5,11 +5,18 @@ MockError                      mock_server.errors: the root
 │   ├── RecordNotFound         no such record for this account
 │   └── WrongState             a follow-up called in a status that does not allow it
 ├── ApiError                   mock_server.api.errors: an HTTP answer in DRF's shape
-│   └── FieldErrors            400 {"field": ["message", ...]}
-└── AdminError                 mock_server.api.errors: an admin API answer (/__mock__/)
+│   ├── FieldErrors            400 {"field": ["message", ...]}
+│   └── Unauthenticated        401/403: no usable X-API-ID/X-API-KEY pair
+├── UnknownPath                404 naming the nearest documented path
+├── MethodNotAllowed           405 with Allow
+├── BodyTooLarge               413
+├── MalformedJson              400: the body claims JSON and is not
+├── InvalidRequest             400/404/415: what the contract's judges found
+└── AdminError                 an admin API answer (/__mock__/), also a ValueError
 
-Lifecycle errors carry no HTTP status: the API's edge turns each into its answer in one
-table (`mock_server.api.refusals`).
+The API's errors below ApiError live in `mock_server.api.errors`. Lifecycle errors carry no
+HTTP status: the API's edge turns each error into its answer in one table
+(`mock_server.api.refusals`).
 """
 
 from __future__ import annotations

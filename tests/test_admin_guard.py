@@ -122,9 +122,20 @@ def test_a_variant_of_the_wrong_type_is_refused(api: Api, change: dict[str, Any]
     assert api.client.get(BASE, headers={"X-API-ID": "a"}).status_code == 401
 
 
-def test_since_takes_ascii_digits_only(api: Api) -> None:
-    refused = api.client.get("/__mock__/journal?since=²")
-    assert refused.status_code == 400 and "since" in refused.get_json()["detail"]
+@pytest.mark.parametrize("since", ["²", "-1", "1" * 5000, "1.5"])
+def test_since_takes_a_plain_integer_only(api: Api, since: str) -> None:
+    refused = api.client.get(f"/__mock__/journal?since={since}")
+    assert refused.status_code == 400 and refused.get_json()["detail"].startswith("since:")
+
+
+def test_a_control_refusing_a_value_is_a_value_error() -> None:
+    from contract_tests import CreatifyMock
+
+    with CreatifyMock(transport="respx") as mock:
+        with pytest.raises(ValueError, match="phase: expected 'image' or 'video'"):
+            mock.fail_next("audio")  # type: ignore[arg-type]
+        with pytest.raises(ValueError, match="seconds"):
+            mock.advance(-1)
 
 
 def test_strict_mode_answers_a_wrong_method_405_not_500(make_app: Callable[..., Flask]) -> None:

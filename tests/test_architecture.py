@@ -34,7 +34,11 @@ MAY_IMPORT = {
     "api": {"api", "contract", "lifecycle", "leaf"},
     "top": {"top", "leaf", *LAYERS},
 }
-FORBIDDEN_LIBRARIES = {"lifecycle": ("flask", "werkzeug", "httpx")}
+# The leaves are imported by the lifecycle too, so they keep its rule.
+FORBIDDEN_LIBRARIES = {
+    "lifecycle": ("flask", "werkzeug", "httpx"),
+    "leaf": ("flask", "werkzeug", "httpx"),
+}
 
 
 @dataclass(frozen=True)
@@ -64,12 +68,30 @@ def imports(root: Path, package: str) -> list[Import]:
             elif isinstance(node, ast.ImportFrom):
                 base = _resolve(source, is_package, node.module, node.level)
                 names = tuple(a.name for a in node.names)
-                submodules = [f"{base}.{n}" for n in names if _is_module(root, f"{base}.{n}")]
-                if submodules and len(submodules) == len(names):
-                    found += [Import(source, m, (), node.lineno) for m in submodules]
-                else:
-                    found.append(Import(source, base, names, node.lineno))
+                submodules = [n for n in names if _is_module(root, f"{base}.{n}")]
+                found += [Import(source, f"{base}.{n}", (), node.lineno) for n in submodules]
+                others = tuple(n for n in names if n not in submodules)
+                if others:
+                    found.append(Import(source, base, others, node.lineno))
+            elif isinstance(node, ast.Call) and (target := _dynamic_import(node)):
+                name, level = target
+                found.append(Import(source, _resolve(source, is_package, name, level), (), 0))
     return found
+
+
+def _dynamic_import(call: ast.Call) -> tuple[str, int] | None:
+    """(module, relative level) of `import_module("...")` or `__import__("...")` with a
+    literal name: an import too, though no import statement shows it."""
+    func = call.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    if name not in ("import_module", "__import__") or not call.args:
+        return None
+    first = call.args[0]
+    if not isinstance(first, ast.Constant) or not isinstance(first.value, str):
+        return None
+    text = first.value
+    level = len(text) - len(text.lstrip("."))
+    return text[level:], level
 
 
 def _resolve(source: str, is_package: bool, module: str | None, level: int) -> str:
@@ -198,6 +220,18 @@ def tree(tmp_path: Path) -> Path:
         ("mock_server/api/faults.py", "import contract_tests", "never imports contract_tests"),
         ("contract_tests/mock.py", "from mock_server.api.state import state_of", "public"),
         ("contract_tests/mock.py", "from mock_server import state_of", "not in mock_server"),
+        ("mock_server/config.py", "import werkzeug", "leaf imports no werkzeug"),
+        (
+            "mock_server/lifecycle/clock.py",
+            "def f():\n    return importlib.import_module('mock_server.api.state')",
+            "lifecycle may not import api",
+        ),
+        ("mock_server/contract/spec.py", "__import__('mock_server.api.state')", "contract may not"),
+        (
+            "mock_server/contract/spec.py",
+            "from mock_server.api import exchange, __doc__",
+            "contract may not import api",
+        ),
     ],
 )
 def test_a_planted_bad_import_is_caught(tree: Path, module: str, line: str, complaint: str) -> None:

@@ -202,3 +202,97 @@ def test_admin_paths_are_flasks_and_never_journaled(app: Flask) -> None:
     missing = client.get("/__mock__/nope")
     assert missing.status_code == 404 and "detail" in missing.get_json()
     assert state_of(app).journal.entries() == []
+
+
+class _Endless(io.RawIOBase):
+    """A request stream that never ends, counting what was read of it."""
+
+    def __init__(self) -> None:
+        self.read_bytes = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        self.read_bytes += len(buffer)
+        buffer[:] = b"x" * len(buffer)
+        return len(buffer)
+
+
+def test_a_get_declaring_a_huge_body_is_413_without_reading_it(app: Flask) -> None:
+    # Found in review: the response check's openapi-core adapter once read the whole
+    # declared body of a refused request.
+    stream = _Endless()
+    environ = _post_environ(b"", CONTENT_LENGTH=str(200 * 1024 * 1024))
+    environ.update(REQUEST_METHOD="GET", PATH_INFO=BASE, **{"wsgi.input": stream})
+    status, answer = _call(app, environ)
+    assert status == 413, answer
+    assert stream.read_bytes == 0
+
+
+def test_a_refused_requests_body_is_journaled_for_its_curl_line(app: Flask) -> None:
+    client = app.test_client()
+    refused = client.post(
+        BASE + "gen_image/", json={"product_url": PRODUCT}, headers={"X-API-ID": "a"}
+    )
+    assert refused.status_code == 401
+    (entry,) = state_of(app).journal.entries()
+    assert json.loads(entry.request_body) == {"product_url": PRODUCT}
+
+
+def test_the_admin_api_refuses_a_body_past_the_limit(app: Flask) -> None:
+    answer = app.test_client().post(
+        "/__mock__/outcomes", data="{" + " " * 200_000 + "}", content_type="application/json"
+    )
+    assert answer.status_code == 413
+
+
+def test_a_method_in_lower_case_is_read_in_capitals(app: Flask) -> None:
+    environ = _post_environ(_JSON, CONTENT_LENGTH=str(len(_JSON)), REQUEST_METHOD="post")
+    status, answer = _call(app, environ)
+    assert status == 200 and answer["status"] == "initializing"
+    assert state_of(app).journal.entries()[-1].method == "POST"
+
+
+def test_a_doubled_slash_still_reaches_the_admin_api(app: Flask) -> None:
+    environ = _post_environ(b"", REQUEST_METHOD="GET", PATH_INFO="//__mock__/health")
+    statuses: list[str] = []
+
+    def start_response(status: str, headers: list[tuple[str, str]], *_: Any) -> Any:
+        statuses.append(status)
+
+    b"".join(app(environ, start_response))
+    assert not statuses[0].startswith("404")  # Flask's answer (a redirect), not an API 404
+    assert state_of(app).journal.entries() == []
+
+
+def test_a_bug_at_the_end_of_an_exchange_is_a_500_naming_it(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(**_: Any) -> None:
+        raise RuntimeError("the journal broke")
+
+    monkeypatch.setattr(state_of(app).journal, "add", broken)
+    answer = app.test_client().get(BASE, headers=AUTH)
+    assert answer.status_code == 500
+    assert "RuntimeError: the journal broke" in answer.get_json()["detail"]
+    assert [str(e) for e in state_of(app).errors] == ["the journal broke"]
+
+
+def test_strict_mode_names_the_bug_rather_than_the_contract(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    strict = create_app(MockConfig(strict=True), clock=ManualClock())
+    try:
+
+        def broken(*_: Any) -> dict[str, Any]:
+            raise RuntimeError("a bug")
+
+        monkeypatch.setattr(state_of(strict), "render", broken)
+        answer = strict.test_client().post(
+            BASE + "gen_image/", json={"product_url": PRODUCT}, headers=AUTH
+        )
+        assert answer.status_code == 500
+        assert "RuntimeError: a bug" in answer.get_json()["detail"]
+    finally:
+        close_app(strict)

@@ -136,6 +136,17 @@ class Controls:
         self._existing(record_id)
         return self._view(self._state.simulator.end_phase(record_id, fail=False, reason=None))
 
+    def end_phase(
+        self, record_id: str, outcome: Any = "success", reason: Any = None
+    ) -> dict[str, Any]:
+        """End the record's running phase now: `outcome` "success" or "failed" (with
+        `reason`, or a default one)."""
+        if outcome not in ("success", "failed"):
+            raise AdminError(400, f"outcome: expected 'success' or 'failed'; got {outcome!r}.")
+        if outcome == "failed":
+            return self.fail(record_id, reason)
+        return self.complete(record_id)
+
     def fail(self, record_id: str, reason: Any = None) -> dict[str, Any]:
         """End the record's running phase now as failed, with `reason` or a default one."""
         if reason is not None and not isinstance(reason, str):
@@ -160,9 +171,12 @@ class Controls:
         """Every value each variant can take."""
         return Variants.choices()
 
-    def journal(self, since: int = 0) -> list[JournalEntry]:
+    def journal(self, since: Any = 0) -> list[JournalEntry]:
         """Every request answered since sequence number `since`, oldest first."""
-        return self._state.journal.entries(since)
+        text = str(since)
+        if isinstance(since, bool) or not (text.isascii() and text.isdigit() and len(text) <= 18):
+            raise AdminError(400, f"since: expected a non-negative integer; got {since!r}.")
+        return self._state.journal.entries(int(text))
 
     def clear_journal(self) -> None:
         self._state.journal.clear()

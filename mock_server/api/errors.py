@@ -97,8 +97,9 @@ class InvalidRequest(MockError):
 
 
 @dataclass
-class AdminError(MockError):
-    """An answer of the admin API under /__mock__/."""
+class AdminError(MockError, ValueError):
+    """An answer of the admin API under /__mock__/, and what `Controls` raise for a value
+    they refuse (hence a ValueError too)."""
 
     status: int
     detail: str

@@ -16,10 +16,12 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from werkzeug.exceptions import HTTPException
 from werkzeug.wsgi import get_input_stream
 
 from ..contract.compiled import UNPARSED
 from ..contract.spec import Contract
+from ..errors import MockError
 from ..lifecycle.outcomes import Preference
 from .errors import BodyTooLarge, InvalidRequest, MalformedJson, MethodNotAllowed, UnknownPath
 from .exchange import Exchange
@@ -47,18 +49,28 @@ class ApiPipeline:
         self._takes_body = {o for o in contract.operations if contract.request_schema(o)}
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        if environ.get("PATH_INFO", "").startswith(self.flask_prefix):
+        path = _path(environ)
+        if path.startswith(self.flask_prefix):
             return self.fallback(environ, start_response)
-        exchange = Exchange(environ, environ.get("REQUEST_METHOD", "GET"), _path(environ))
-        concluder = self.state.concluder
+        # werkzeug and Django read the method in capitals, whatever the client wrote.
+        method = str(environ.get("REQUEST_METHOD", "GET")).upper()
+        exchange = Exchange(environ, method, path)
+        concluder, limit = self.state.concluder, self.state.config.max_body_bytes
         try:
             reply = self._answer(exchange)
         except Exception as error:  # each step raises what refuses the request
-            limit = self.state.config.max_body_bytes
+            if exchange.body is None:  # refused before its body: read it for the journal
+                exchange.body = _body_or_nothing(environ, limit)
             reply = refusal(error, exchange, body_limit=limit) or concluder.internal_error(
                 exchange, error
             )
-        return concluder.conclude(exchange, reply)(environ, start_response)
+        # Whatever happened, a later reader (openapi-core) sees only the bytes read here.
+        environ["wsgi.input"] = io.BytesIO(exchange.body or b"")
+        try:
+            reply = concluder.conclude(exchange, reply)
+        except Exception as error:  # a bug in the end itself: still a 500 that names it
+            reply = concluder.internal_error(exchange, error)
+        return reply(environ, start_response)
 
     def _answer(self, exchange: Exchange) -> Reply:
         state, environ = self.state, exchange.environ
@@ -72,7 +84,9 @@ class ApiPipeline:
             raise fault.error()  # before auth and validation: nothing is processed
         headers = EnvironHeaders(environ)
         exchange.account = state.authenticator.account(headers, state.variants.auth_failure_status)
+        exchange.body = b""  # from here on, a refusal does not read the body again
         exchange.body = raw = _read_body(environ, state.config.max_body_bytes)
+        environ["wsgi.input"] = io.BytesIO(raw)  # for openapi-core, should it be asked
         parsed = _parse_json(environ, raw) if operation in self._takes_body else UNPARSED
         verdict = state.validator.check_request(
             exchange.request,
@@ -125,16 +139,21 @@ def _path(environ: dict[str, Any]) -> str:
 def _read_body(environ: dict[str, Any], limit: int) -> bytes:
     """The body, read as werkzeug reads it: a Content-Length past `limit` is a 413 and a body
     shorter than its Content-Length a 400 (werkzeug's guarded stream); a body the server
-    framed itself (chunked, or granian's) is read to its end, and past `limit` is a 413. The
-    environ gets a fresh stream of the same bytes, for openapi-core."""
+    framed itself (chunked, or granian's) is read to its end, and past `limit` is a 413."""
     stream = get_input_stream(environ, max_content_length=limit)
     if "wsgi.input_terminated" not in environ:
         # A LimitedStream at the Content-Length, or an empty stream where there is none.
         raw = _read_exactly(stream, getattr(stream, "limit", 0))
     else:
         raw = _read_to_end(environ["wsgi.input"], limit)
-    environ["wsgi.input"] = io.BytesIO(raw)
     return raw
+
+
+def _body_or_nothing(environ: dict[str, Any], limit: int) -> bytes:
+    try:
+        return _read_body(environ, limit)
+    except (HTTPException, MockError):
+        return b""
 
 
 def _read_exactly(stream: Any, length: int) -> bytes:

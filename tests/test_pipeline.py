@@ -118,9 +118,9 @@ def test_a_final_newline_or_deep_nesting_is_refused_without_a_record(app: Flask)
     assert not state_of(app).errors
 
 
-def test_a_bug_in_an_operation_is_a_500_journaled_with_its_operation(
-    app: Flask, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _post_with_a_bug(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """POST gen_image to `app` with its rendering broken; the answer must name the bug."""
+
     def broken(*_: Any) -> dict[str, Any]:
         raise RuntimeError("a bug")
 
@@ -130,6 +130,13 @@ def test_a_bug_in_an_operation_is_a_500_journaled_with_its_operation(
     )
     assert response.status_code == 500
     assert "RuntimeError: a bug" in response.get_json()["detail"]
+    return response
+
+
+def test_a_bug_in_an_operation_is_a_500_journaled_with_its_operation(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _post_with_a_bug(app, monkeypatch)
     entry = state_of(app).journal.entries()[-1]
     assert (entry.operation, entry.account, entry.status) == (
         "product_to_videos_gen_image",
@@ -284,15 +291,6 @@ def test_strict_mode_names_the_bug_rather_than_the_contract(
 ) -> None:
     strict = create_app(MockConfig(strict=True), clock=ManualClock())
     try:
-
-        def broken(*_: Any) -> dict[str, Any]:
-            raise RuntimeError("a bug")
-
-        monkeypatch.setattr(state_of(strict), "render", broken)
-        answer = strict.test_client().post(
-            BASE + "gen_image/", json={"product_url": PRODUCT}, headers=AUTH
-        )
-        assert answer.status_code == 500
-        assert "RuntimeError: a bug" in answer.get_json()["detail"]
+        _post_with_a_bug(strict, monkeypatch)
     finally:
         close_app(strict)

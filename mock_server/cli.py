@@ -185,6 +185,13 @@ def main() -> None:
     "for more). Other names are refused, against DNS rebinding.",
 )
 @click.option(
+    "--max-records",
+    default=100_000,
+    show_default=True,
+    type=click.IntRange(1, 10_000_000),
+    help="Records kept at most; past it a create answers 503 until a reset.",
+)
+@click.option(
     "--allow-private-webhooks",
     is_flag=True,
     help="Beyond loopback, still send webhooks to loopback, link-local and private "
@@ -226,6 +233,7 @@ def serve(
     strict: bool,
     admin_token: str | None,
     allowed_hosts: tuple[str, ...],
+    max_records: int,
     allow_private_webhooks: bool,
     threads: int,
     quiet: bool,
@@ -241,6 +249,7 @@ def serve(
                        X-API-KEY kept as a fingerprint, never in clear
       webhooks         10,000 deliveries waiting at most, the last 1,000 kept; 5 s for
                        one attempt, 3 attempts; a receiver's answer body is never read
+      records          --max-records (503 to a create past it, until a reset)
       internal errors  the last 100 kept
     """
     if bool(api_id) != bool(api_key):
@@ -257,6 +266,7 @@ def serve(
         state_path=state_path,
         admin_token=admin_token,
         allowed_hosts=allowed_hosts,
+        max_records=max_records,
         private_webhooks=allow_private_webhooks or _is_loopback(host),
     )
     logging.basicConfig(

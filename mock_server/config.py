@@ -122,7 +122,8 @@ class MockConfig:
     take; `webhook_queue` how many deliveries may wait at once. `private_webhooks` off
     refuses webhook targets on loopback, link-local and private addresses (the CLI turns it
     off when the mock listens beyond loopback). `allowed_hosts` are names, beside loopback's,
-    that may reach the admin API. `journal_bytes` bounds the journal's size in memory.
+    that may reach the admin API. `journal_bytes` bounds the journal's size in memory, and
+    `max_records` the records the mock keeps (past it, a create is a 503 until a reset).
     """
 
     credentials: tuple[Credentials, ...] = ()
@@ -142,6 +143,7 @@ class MockConfig:
     private_webhooks: bool = True
     allowed_hosts: tuple[str, ...] = ()
     journal_bytes: int = 32 * 1024 * 1024
+    max_records: int = 100_000
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.failure_rate <= 1.0:

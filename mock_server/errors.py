@@ -3,7 +3,8 @@
 MockError                      mock_server.errors: the root
 ├── LifecycleError             mock_server.lifecycle.errors: a rule of the record's life
 │   ├── RecordNotFound         no such record for this account
-│   └── WrongState             a follow-up called in a status that does not allow it
+│   ├── WrongState             a follow-up called in a status that does not allow it
+│   └── StoreFull              the mock has all the records it may keep
 ├── ApiError                   mock_server.api.errors: an HTTP answer in DRF's shape
 │   ├── FieldErrors            400 {"field": ["message", ...]}
 │   └── Unauthenticated        401/403: no usable X-API-ID/X-API-KEY pair

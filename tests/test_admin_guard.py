@@ -169,3 +169,15 @@ def test_the_journal_is_bounded_in_bytes_as_well_as_entries() -> None:
     kept = journal.entries()
     assert 0 < len(kept) < 2_500 and kept[-1].seq == 2_500
     assert sum(len(e.path) + len(e.query) + len(e.request_body) for e in kept) <= 200_000
+
+
+def test_records_are_capped_and_a_reset_makes_room(make_app: Callable[..., Flask]) -> None:
+    api = Api(make_app(MockConfig(max_records=3)).test_client())
+    made = [new_record(api) for _ in range(3)]
+    refused = api.gen_image()
+    assert refused.status_code == 503
+    assert "at most 3 records" in refused.get_json()["detail"]
+    assert "--max-records" in refused.get_json()["detail"]
+    assert [api.get(r).status_code for r in made] == [200, 200, 200]  # nothing was lost
+    assert api.client.post("/__mock__/reset").status_code == 200
+    assert api.gen_image().status_code == 200

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
 from ..contract.violations import Violation
-from ..lifecycle.errors import RecordNotFound, WrongState
+from ..lifecycle.errors import RecordNotFound, StoreFull, WrongState
 from .errors import (
     ApiError,
     BodyTooLarge,
@@ -128,6 +128,11 @@ def _wrong_state(error: BaseException, exchange: Exchange) -> Reply:
     return Reply.json(400, {"detail": error.detail})
 
 
+def _store_full(error: BaseException, exchange: Exchange) -> Reply:
+    # 503, as the API answers when it cannot take work: documented for every operation.
+    return Reply.json(503, {"detail": str(error)}, {"Retry-After": "60"})
+
+
 _TABLE: dict[type[BaseException], Answer] = {
     Unauthenticated: _unauthenticated,
     ApiError: _api_error,  # FieldErrors, a fault, a bad Prefer header
@@ -139,4 +144,5 @@ _TABLE: dict[type[BaseException], Answer] = {
     InvalidRequest: _invalid_request,
     RecordNotFound: _record_not_found,
     WrongState: _wrong_state,
+    StoreFull: _store_full,
 }

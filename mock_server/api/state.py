@@ -57,6 +57,7 @@ class MockState:
             self.outcomes,
             self.notify,
             id_seed=self.config.seed,
+            max_records=self.config.max_records,
         )
         self.concluder = Concluder(
             self.validator, self.journal, self.clock, self.config.strict, self.errors

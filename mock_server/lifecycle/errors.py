@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from ..errors import MockError
 
-__all__ = ["LifecycleError", "RecordNotFound", "WrongState"]
+__all__ = ["LifecycleError", "RecordNotFound", "StoreFull", "WrongState"]
 
 
 class LifecycleError(MockError):
@@ -48,3 +48,16 @@ class WrongState(LifecycleError):
 
     def __str__(self) -> str:
         return self.detail
+
+
+@dataclass
+class StoreFull(LifecycleError):
+    """The mock keeps at most `limit` records, and has them: no new one until a reset."""
+
+    limit: int
+
+    def __str__(self) -> str:
+        return (
+            f"creatify-mock keeps at most {self.limit} records and has them all; reset it "
+            "(POST /__mock__/reset) or start it with a larger --max-records."
+        )

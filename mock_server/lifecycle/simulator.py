@@ -18,7 +18,7 @@ from typing import Any
 
 from ..config import Phases
 from .clock import Clock
-from .errors import RecordNotFound, WrongState
+from .errors import RecordNotFound, StoreFull, WrongState
 from .outcomes import OutcomePolicy, Preference
 from .records import (
     ALLOWED_SOURCES,
@@ -46,8 +46,11 @@ class Simulator:
         outcomes: OutcomePolicy,
         notify: Notifier,
         id_seed: int | None = None,
+        max_records: int = 100_000,
     ) -> None:
         self.store, self.clock, self.phases, self.outcomes = store, clock, phases, outcomes
+        self.max_records = max_records
+        self._records = store.count()  # kept here: a COUNT(*) per create would cost a scan
         self._notify = notify
         # A seed makes ids repeat run to run; the record count keeps a restarted mock
         # from handing out ids its --state file already holds.
@@ -153,6 +156,7 @@ class Simulator:
 
     def gen_image(self, account: str, body: dict[str, Any], preference: Preference) -> Record:
         with self._lock:
+            self._make_room()
             self.settle()
             now = self.clock.now()
             record = Record(
@@ -199,6 +203,7 @@ class Simulator:
         self, account: str, record_id: str, body: dict[str, Any], preference: Preference
     ) -> Record:
         with self._lock:
+            self._make_room()
             source = self._source_in_state(account, record_id, "regen_image")
             now = self.clock.now()
             record = self._copy(source, now, "regen_image", body)
@@ -213,6 +218,7 @@ class Simulator:
         self, account: str, record_id: str, body: dict[str, Any], preference: Preference
     ) -> Record:
         with self._lock:
+            self._make_room()
             source = self._source_in_state(account, record_id, "regen_video")
             now = self.clock.now()
             record = self._copy(source, now, "regen_video", body)
@@ -242,6 +248,7 @@ class Simulator:
     def reset(self) -> None:
         with self._lock:
             self.store.clear()
+            self._records = 0
             self._due.clear()
             self.outcomes.clear()
             if self._id_seed is not None:  # a reset mock hands out the same ids again
@@ -289,8 +296,13 @@ class Simulator:
             updated_at=now,
         )
 
+    def _make_room(self) -> None:
+        if self._records >= self.max_records:
+            raise StoreFull(self.max_records)
+
     def _create(self, record: Record) -> Record:
         self.store.insert(record)
+        self._records += 1
         self._schedule(record)
         return record
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import signal
 import socket
 import threading
 import time
@@ -66,7 +67,8 @@ def serve_forever(
 def serve_fast(
     app: Flask, host: str, port: int, threads: int, on_ready: Callable[[str], None]
 ) -> None:
-    """Serve with granian until SIGINT or SIGTERM: HTTP is parsed in Rust, outside the GIL,
+    """Serve with granian until SIGINT, SIGTERM or SIGHUP (ignored under nohup): HTTP is parsed
+    in Rust, outside the GIL,
     and one Python thread runs the app (`threads` more share the one GIL; see benchmarks/).
 
     granian runs the app in one forked worker process. The app is built here, before the
@@ -90,7 +92,17 @@ def serve_fast(
         _resume(app)
         return app
 
-    server = MPServer(
+    hangup_ignored = signal.getsignal(signal.SIGHUP) == signal.SIG_IGN
+
+    class Server(MPServer):
+        def signal_handler_reload(self, *args: Any, **kwargs: Any) -> None:
+            # granian reloads its worker on SIGHUP, which would start an in-memory mock
+            # afresh with every record gone. HUP ends the mock as TERM does, or, under nohup
+            # (HUP ignored when it started), is ignored still.
+            if not hangup_ignored:
+                self.signal_handler_interrupt()  # type: ignore[no-untyped-call]
+
+    server = Server(
         "creatify_mock:app",  # only a label: `load` hands granian the app itself
         address=host,
         port=port,

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import signal
 import socket
 import subprocess
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -120,3 +122,31 @@ def test_served_records_progress_and_notify_their_webhook_without_polling() -> N
 def test_the_port_answers_as_soon_as_the_banner_is_out() -> None:
     with LiveMock("--quiet") as mock, mock.client() as client:
         assert client.get(BASE).status_code == 200  # no retry: the banner means ready
+
+
+def test_sighup_ends_the_mock_as_term_does() -> None:
+    # granian would reload its worker, and an in-memory mock with it: every record gone.
+    with LiveMock() as mock:
+        with mock.client() as client:
+            client.post(BASE + "gen_image/", json={"product_url": PRODUCT})
+        mock.process.send_signal(signal.SIGHUP)
+        assert mock.process.wait(timeout=15) == 0
+    assert not any("Traceback" in line for line in mock.log)
+
+
+def test_under_nohup_sighup_changes_nothing() -> None:
+    mock = LiveMock()
+    ignored = signal.signal(signal.SIGHUP, signal.SIG_IGN)  # what nohup does; inherited
+    try:
+        mock.__enter__()
+    finally:
+        signal.signal(signal.SIGHUP, ignored)
+    try:
+        with mock.client() as client:
+            made = client.post(BASE + "gen_image/", json={"product_url": PRODUCT}).json()
+            mock.process.send_signal(signal.SIGHUP)
+            time.sleep(1.5)
+            assert mock.process.poll() is None
+            assert client.get(f"{BASE}{made['id']}/").status_code == 200
+    finally:
+        mock.__exit__(None, None, None)

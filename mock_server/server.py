@@ -68,8 +68,8 @@ def serve_fast(
     app: Flask, host: str, port: int, threads: int, on_ready: Callable[[str], None]
 ) -> None:
     """Serve with granian until SIGINT, SIGTERM or SIGHUP (ignored under nohup): HTTP is parsed
-    in Rust, outside the GIL,
-    and one Python thread runs the app (`threads` more share the one GIL; see benchmarks/).
+    in Rust, outside the GIL, and one Python thread runs the app (`threads` more share the
+    one GIL; see benchmarks/).
 
     granian runs the app in one forked worker process. The app is built here, before the
     fork, and starts its threads (ticker, webhook senders) only on first use, so they live

@@ -11,8 +11,10 @@
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import gc
+import os
 import signal
 import socket
 import threading
@@ -28,6 +30,8 @@ from flask import Flask
 
 from .api.state import EXTENSION
 from .app import close_app, create_app
+
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 __all__ = ["MockServer", "bind", "serve_fast", "serve_forever"]
 
@@ -84,7 +88,10 @@ def serve_fast(
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}"
 
+    parent = os.getpid()
+
     def load(target: str, **_: Any) -> Flask:
+        _die_with(parent)
         # In the worker: announce once the socket granian binds next accepts connections.
         threading.Thread(
             target=_announce_when_listening, args=(host, port, url, on_ready), daemon=True
@@ -118,6 +125,18 @@ def serve_fast(
     gc.collect()  # what start left as garbage is freed, not frozen for good
     gc.freeze()
     server.serve(target_loader=load)
+
+
+def _die_with(parent: int) -> None:
+    """Linux: have the kernel kill this worker when the process that started it dies, even by
+    kill -9; an orphan would go on serving, and writing the --state file, unseen."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: granian's own shutdown is all there is
+        return
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
 
 
 def _resume(app: Flask) -> None:

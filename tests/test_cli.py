@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -150,3 +152,44 @@ def test_under_nohup_sighup_changes_nothing() -> None:
             assert client.get(f"{BASE}{made['id']}/").status_code == 200
     finally:
         mock.__exit__(None, None, None)
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        found += [int(p) for p in task.read_text().split()]
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state != "Z"
+
+
+def test_kill_9_leaves_no_worker_and_a_restart_keeps_every_record(tmp_path: Path) -> None:
+    state = str(tmp_path / "mock.sqlite3")
+    with LiveMock("--quiet", "--state", state) as mock, mock.client() as client:
+        made = [
+            client.post(BASE + "gen_image/", json={"product_url": PRODUCT}).json()["id"]
+            for _ in range(20)
+        ]
+        workers = _children(mock.process.pid)
+        assert workers, "granian serves from a worker process"
+        mock.process.kill()
+        mock.process.wait(timeout=10)
+        deadline = time.monotonic() + 5
+        try:
+            while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            orphans = [w for w in workers if _alive(w)]
+        finally:
+            for worker in workers:  # so that a failure leaves no orphan serving behind
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(worker, signal.SIGKILL)
+        assert not orphans, "the worker outlived kill -9 of serve"
+    with LiveMock("--quiet", "--state", state) as mock, mock.client() as client:
+        kept = {r["id"] for r in client.get(BASE).json()}
+    assert kept == set(made)

@@ -20,9 +20,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-__all__ = ["SCRUBBED", "Entry", "HarFile", "entry_from_exchange", "load_dir", "scrub"]
+from .scrub import SCRUBBED
 
-SCRUBBED = "[scrubbed]"
+__all__ = ["SCRUBBED", "Entry", "HarFile", "entry_from_exchange", "load_dir"]
+
 VERSION = "1.2"
 
 
@@ -194,17 +195,3 @@ def entry_from_exchange(
         "timings": {"send": 0, "wait": round(millis, 3), "receive": 0},
         "_kind": "api",
     }
-
-
-def scrub(value: Any, secrets: set[str]) -> Any:
-    """Replace every secret inside strings, dict keys and values, recursively."""
-    if isinstance(value, str):
-        for secret in sorted(secrets, key=len, reverse=True):
-            if secret:
-                value = value.replace(secret, SCRUBBED)
-        return value
-    if isinstance(value, dict):
-        return {scrub(k, secrets): scrub(v, secrets) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return type(value)(scrub(v, secrets) for v in value)
-    return value

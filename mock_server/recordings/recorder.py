@@ -6,9 +6,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 from flask import Flask, Response, request
@@ -16,13 +18,15 @@ from flask import Flask, Response, request
 from ..contract.spec import Contract
 from ..contract.validator import Validator
 from .drift import Drift, check_entry
-from .har import SCRUBBED, Entry, HarFile, entry_from_exchange, scrub
+from .har import Entry, HarFile, entry_from_exchange
+from .scrub import SCRUBBED, Scrubber
 
 __all__ = ["FORWARDED_HEADER", "Recorder", "create_recorder"]
 
 log = logging.getLogger("creatify_mock.record")
 FORWARDED_HEADER = "X-Creatify-Mock-Forwarded"
 SECRET_HEADERS = ("X-API-ID", "X-API-KEY")
+RECORDED_ORIGIN = "https://api.creatify.ai"  # what recorded URLs start with, whatever upstream
 _HOP = {
     "host",
     "content-length",
@@ -43,21 +47,42 @@ class Recorder:
     upstream: str
     har: HarFile
     validator: Validator
-    scrub_values: set[str] = field(default_factory=set)
+    scrub_values: frozenset[str] = frozenset()
     transport: httpx.BaseTransport | None = None
     drifts: list[Drift] = field(default_factory=list)
+    _secrets: frozenset[str] = field(init=False)
+    _scrubber: Scrubber = field(init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self._secrets = frozenset(self.scrub_values) - {""}
+        self._scrubber = Scrubber(self._secrets)
+
+    @property
+    def scrubber(self) -> Scrubber:
+        """Scrubs every --scrub value and every credential a client has sent so far."""
+        return self._scrubber
+
+    def _learn(self, credentials: Iterable[str]) -> None:
+        new = {c for c in credentials if c} - self._secrets
+        if new:
+            with self._lock:
+                self._secrets |= new
+                self._scrubber = Scrubber(self._secrets)
 
     def forward(self) -> Response:
         body = request.get_data()
+        self._learn(request.headers.get(name, "") for name in SECRET_HEADERS)
         headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP}
         headers[FORWARDED_HEADER] = "1"  # lets a respx router pass the forwarded call through
-        url = self.upstream.rstrip("/") + request.full_path.rstrip("?")
+        target = request.full_path.rstrip("?")
         started, clock = datetime.now(UTC), time.perf_counter()
         with httpx.Client(transport=self.transport, timeout=60) as client:
-            upstream = client.request(request.method, url, headers=headers, content=body)
+            upstream = client.request(
+                request.method, self.upstream.rstrip("/") + target, headers=headers, content=body
+            )
         millis = (time.perf_counter() - clock) * 1000
-        self._record_exchange(body, upstream, started, millis)
+        self._keep(self._entry(body, target, upstream, started, millis))
         kept = {
             k: v
             for k, v in upstream.headers.items()
@@ -65,31 +90,40 @@ class Recorder:
         }
         return Response(upstream.content, status=upstream.status_code, headers=kept)
 
-    def _record_exchange(
-        self, body: bytes, upstream: httpx.Response, started: datetime, millis: float
-    ) -> None:
-        secrets = set(self.scrub_values)
-        secrets |= {request.headers.get(n, "") for n in SECRET_HEADERS} - {""}
-        request_headers = {
-            k: (SCRUBBED if k.upper() in SECRET_HEADERS else v)
-            for k, v in request.headers.items()
-            if k.lower() not in _HOP
+    def _request_fields(self, body: bytes, target: str) -> dict[str, Any]:
+        """The request as recorded, scrubbed before anything touches the disk."""
+        scrubber, mime = self._scrubber, request.mimetype or ""
+        return {
+            "method": request.method,
+            "url": RECORDED_ORIGIN + scrubber.target(target),
+            "request_headers": {
+                k: SCRUBBED if k.upper() in SECRET_HEADERS else scrubber.text(v)
+                for k, v in request.headers.items()
+                if k.lower() not in _HOP
+            },
+            "request_body": scrubber.body(body.decode("utf-8", "replace"), mime),
+            "request_mime": mime,
         }
-        entry = entry_from_exchange(
-            method=request.method,
-            url="https://api.creatify.ai" + request.full_path.rstrip("?"),
-            request_headers=request_headers,
-            request_body=body.decode("utf-8", "replace"),
-            request_mime=request.mimetype or "",
+
+    def _entry(
+        self, body: bytes, target: str, upstream: httpx.Response, started: datetime, millis: float
+    ) -> dict[str, Any]:
+        scrubber = self._scrubber
+        mime = upstream.headers.get("content-type", "").split(";")[0]
+        return entry_from_exchange(
+            **self._request_fields(body, target),
             status=upstream.status_code,
-            reason=upstream.reason_phrase,
-            response_headers={k: v for k, v in upstream.headers.items() if k.lower() not in _HOP},
-            response_body=upstream.text,
-            response_mime=upstream.headers.get("content-type", "").split(";")[0],
+            reason=scrubber.text(upstream.reason_phrase),
+            response_headers={
+                k: scrubber.text(v) for k, v in upstream.headers.items() if k.lower() not in _HOP
+            },
+            response_body=scrubber.body(upstream.text, mime),
+            response_mime=mime,
             started=started,
             millis=millis,
         )
-        entry = scrub(entry, secrets)  # before anything touches the disk
+
+    def _keep(self, entry: dict[str, Any]) -> None:
         with self._lock:
             self.har.entries.append(entry)
             drifts = check_entry(
@@ -115,7 +149,7 @@ def create_recorder(
     )
     har = HarFile(path, kind="recorded", comment=f"recorded through creatify-mock from {upstream}")
     recorder = Recorder(
-        upstream, har, Validator(contract or Contract.load()), set(scrub_values) - {""}, transport
+        upstream, har, Validator(contract or Contract.load()), frozenset(scrub_values), transport
     )
     app = Flask("creatify_mock_recorder")
     app.extensions["creatify_recorder"] = recorder

@@ -335,8 +335,10 @@ def _print_banner(
     "--scrub",
     "scrub_values",
     multiple=True,
-    help="A value to remove from URLs, headers and bodies before writing (repeatable). "
-    "X-API-ID and X-API-KEY are always scrubbed.",
+    help="A value to remove from URLs, headers and bodies before writing, and from the log "
+    "(repeatable). X-API-ID and X-API-KEY are always scrubbed. A value of 8 characters or "
+    "more is replaced wherever it appears, in any encoding; a shorter one only where it is a "
+    "whole value (a header, a path segment, a parameter, a JSON string).",
 )
 # Each connection gets a thread of its own now; --threads is still accepted, and ignored.
 @click.option("--threads", default=4, hidden=True, type=click.IntRange(1, 64))
@@ -344,11 +346,14 @@ def record(
     upstream: str, out_dir: Path, host: str, port: int, scrub_values: tuple[str, ...], threads: int
 ) -> None:
     """Record real traffic: a reverse proxy that keeps each exchange, scrubbed, as HAR."""
-    from .recordings.recorder import create_recorder
+    from .recordings.recorder import ScrubbingFormatter, create_recorder
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     app = create_recorder(upstream, out_dir, scrub_values=scrub_values)
     recorder = app.extensions["creatify_recorder"]
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(ScrubbingFormatter(recorder, "%(asctime)s %(message)s"))
+    logging.getLogger().addHandler(handler)  # every logger's lines (httpx's too) go here
+    logging.getLogger().setLevel(logging.INFO)
 
     def banner(url: str) -> None:
         click.echo(

@@ -1,12 +1,14 @@
-"""The recording proxy keeps no secret: not in any encoded form, and never by garbling
-unrelated text. In process: the upstream is an app behind httpx's WSGI or mock
+"""The recording proxy keeps no secret: not in any encoded form, not in its log, and never
+by garbling unrelated text. In process: the upstream is an app behind httpx's WSGI or mock
 transport, the proxy is called through Flask's test client."""
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Iterator
+from io import StringIO
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, quote_plus, unquote, unquote_plus
@@ -18,7 +20,7 @@ from flask import Flask
 from mock_server import Contract, ManualClock, MockConfig, create_app
 from mock_server.recordings.drift import check_path
 from mock_server.recordings.har import HarFile
-from mock_server.recordings.recorder import create_recorder
+from mock_server.recordings.recorder import ScrubbingFormatter, create_recorder
 from mock_server.recordings.replay import create_replay_app
 from mock_server.recordings.scrub import SCRUBBED, Scrubber
 
@@ -166,3 +168,33 @@ def test_a_long_secret_is_scrubbed_inside_other_text_in_every_form() -> None:
     assert json.loads(scrubber.body(escaped)) == {"u": f"https://h/?k={SCRUBBED}"}
     assert scrubber.body('{"n": 1234567890123}') == '{"n": 1234567890123}'
     assert json.loads(Scrubber({"12345678"}).body('{"n": 1234567890}')) == {"n": SCRUBBED}
+
+
+def test_the_proxy_log_shows_no_secret(tmp_path: Path, contract: Contract) -> None:
+    """Every line the record command logs goes through this formatter: httpx's line for
+    each upstream call prints the full URL, with the --scrub value in its query."""
+    app = _recorder(
+        tmp_path,
+        contract,
+        scrub_values=(PROJECT,),
+        transport=httpx.MockTransport(lambda request: httpx.Response(200, json=[])),
+    )
+    stream = StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(ScrubbingFormatter(app.extensions["creatify_recorder"]))
+    root, level = logging.getLogger(), logging.getLogger().level
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    try:
+        app.test_client().get(
+            BASE + f"?ids={quote(PROJECT, safe='')}&key=k",
+            headers={"X-API-ID": "i", "X-API-KEY": "k"},
+        )
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+    printed = stream.getvalue()
+    assert "HTTP Request: GET http://upstream.test" in printed
+    assert f"?ids={SCRUBBED}&key={SCRUBBED}" in printed
+    for form in (PROJECT, quote(PROJECT, safe=""), "key=k"):
+        assert form not in printed

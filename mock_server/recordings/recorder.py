@@ -21,7 +21,7 @@ from .drift import Drift, check_entry
 from .har import Entry, HarFile, entry_from_exchange
 from .scrub import SCRUBBED, Scrubber
 
-__all__ = ["FORWARDED_HEADER", "Recorder", "create_recorder"]
+__all__ = ["FORWARDED_HEADER", "Recorder", "ScrubbingFormatter", "create_recorder"]
 
 log = logging.getLogger("creatify_mock.record")
 FORWARDED_HEADER = "X-Creatify-Mock-Forwarded"
@@ -133,6 +133,18 @@ class Recorder:
             self.har.save()
         for drift in drifts:
             log.warning("drift: %s", drift)
+
+
+class ScrubbingFormatter(logging.Formatter):
+    """Formats log lines with `recorder`'s secrets scrubbed out, whoever logs them (httpx
+    prints each upstream URL), tracebacks included."""
+
+    def __init__(self, recorder: Recorder, fmt: str | None = None) -> None:
+        super().__init__(fmt)
+        self.recorder = recorder
+
+    def format(self, record: logging.LogRecord) -> str:
+        return self.recorder.scrubber.line(super().format(record))
 
 
 def create_recorder(

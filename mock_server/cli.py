@@ -318,9 +318,21 @@ def _print_banner(
     sys.stdout.flush()
 
 
+def _upstream_url(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    from .recordings.recorder import check_upstream
+
+    try:
+        return check_upstream(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 @main.command()
 @click.option(
-    "--upstream", required=True, help="The API to forward to, e.g. https://api.creatify.ai."
+    "--upstream",
+    required=True,
+    callback=_upstream_url,
+    help="The API to forward to, e.g. https://api.creatify.ai.",
 )
 @click.option(
     "--out",
@@ -340,15 +352,32 @@ def _print_banner(
     "more is replaced wherever it appears, in any encoding; a shorter one only where it is a "
     "whole value (a header, a path segment, a parameter, a JSON string).",
 )
+@click.option(
+    "--upstream-timeout",
+    default=60.0,  # recordings.recorder.DEFAULT_TIMEOUT (a test holds them equal)
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    callback=_finite,
+    metavar="SECONDS",
+    help="How long to wait for the upstream to connect, to take the request, and for each "
+    "read of its answer. Past it the client gets 504 and the recording keeps the timeout; "
+    "an upstream that is down or answers something that is not HTTP gets 502.",
+)
 # Each connection gets a thread of its own now; --threads is still accepted, and ignored.
 @click.option("--threads", default=4, hidden=True, type=click.IntRange(1, 64))
 def record(
-    upstream: str, out_dir: Path, host: str, port: int, scrub_values: tuple[str, ...], threads: int
+    upstream: str,
+    out_dir: Path,
+    host: str,
+    port: int,
+    scrub_values: tuple[str, ...],
+    upstream_timeout: float,
+    threads: int,
 ) -> None:
     """Record real traffic: a reverse proxy that keeps each exchange, scrubbed, as HAR."""
     from .recordings.recorder import ScrubbingFormatter, create_recorder
 
-    app = create_recorder(upstream, out_dir, scrub_values=scrub_values)
+    app = create_recorder(upstream, out_dir, scrub_values=scrub_values, timeout=upstream_timeout)
     recorder = app.extensions["creatify_recorder"]
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(ScrubbingFormatter(recorder, "%(asctime)s %(message)s"))

@@ -1,11 +1,18 @@
-"""The record command against a local upstream (a server on 127.0.0.1): its log shows no
-secret."""
+"""The recording proxy tells the truth when the upstream fails (down, slow, answering
+garbage), keeps serving other clients meanwhile, and logs no secret. Every upstream here is
+a local server on 127.0.0.1; one that is down is a closed local port."""
 
 from __future__ import annotations
 
+import logging
 import signal
+import socket
+import socketserver
 import subprocess
 import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -13,12 +20,20 @@ from urllib.parse import quote
 
 import httpx
 import pytest
+from flask import Flask
 from live import COMMAND
+
+from mock_server import Contract, MockServer
+from mock_server.recordings.drift import check_path
+from mock_server.recordings.har import HarFile
+from mock_server.recordings.recorder import create_recorder
+from mock_server.recordings.replay import create_replay_app
 
 pytestmark = pytest.mark.slow  # each test serves on a loopback port or runs the command
 
 BASE = "/api/product_to_videos/"
 HEADERS = {"X-API-ID": "acct_7fQ2xK9mP4wL", "X-API-KEY": "sk_live_51Hq8ZyX2c9vT0pQrStUvWx"}
+GEN_IMAGE = {"product_url": "https://example.com/shoe.jpg"}
 
 
 class Upstream:
@@ -55,6 +70,111 @@ class Upstream:
         self.release.set()
         self.server.shutdown()
         self.server.server_close()
+
+
+@contextmanager
+def garbage_upstream() -> Iterator[str]:
+    """A local server that answers every connection with bytes that are not HTTP."""
+
+    class Handler(socketserver.BaseRequestHandler):
+        def handle(self) -> None:
+            self.request.recv(65536)
+            self.request.sendall(b"SSH-2.0-OpenSSH_9.6\r\nnot an HTTP answer\r\n\r\n")
+
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextmanager
+def down_upstream() -> Iterator[str]:
+    """A closed local port: nothing listens there."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    yield f"http://127.0.0.1:{port}"
+
+
+def _proxy(upstream: str, out: Path, contract: Contract, **options: Any) -> Flask:
+    return create_recorder(upstream, out, contract=contract, **options)
+
+
+def _only_failure_line(caplog: pytest.LogCaptureFixture) -> str:
+    """The one line the proxy logged about the failure; no traceback anywhere."""
+    assert [r for r in caplog.records if r.exc_info] == [], "a traceback was logged"
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "creatify_mock.record"]
+    assert "\n" not in line
+    return line
+
+
+@pytest.mark.parametrize(
+    ("make_upstream", "kind", "said"),
+    [
+        (down_upstream, "unreachable", "cannot connect to the upstream"),
+        (garbage_upstream, "broken", "no valid HTTP answer"),
+    ],
+)
+def test_an_upstream_down_or_answering_garbage_gets_502_recorded_as_a_failure(
+    make_upstream: Callable[[], AbstractContextManager[str]],
+    kind: str,
+    said: str,
+    tmp_path: Path,
+    contract: Contract,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with make_upstream() as upstream, caplog.at_level(logging.INFO):
+        with MockServer(_proxy(upstream, tmp_path, contract)) as proxy:
+            answer = httpx.post(proxy.url + BASE + "gen_image/", json=GEN_IMAGE, headers=HEADERS)
+    assert answer.status_code == 502
+    detail = answer.json()["detail"]
+    assert said in detail and upstream in detail and "--upstream" in detail
+    line = _only_failure_line(caplog)
+    assert said in line and "answered 502" in line
+
+    (har,) = tmp_path.glob("*.har")
+    (entry,) = HarFile.load(har).entries
+    assert entry["response"]["status"] == 0  # the API sent no answer
+    assert entry["_upstream_failure"]["kind"] == kind
+    assert entry["_upstream_failure"]["answered"] == 502
+    assert check_path(har, contract) == (1, [])  # the request is checked; no response to check
+    replay = create_replay_app(har).test_client()
+    assert replay.post(BASE + "gen_image/", json=GEN_IMAGE).status_code == 502
+
+
+def test_a_slow_upstream_gets_504_and_holds_up_no_other_client(
+    tmp_path: Path, contract: Contract, caplog: pytest.LogCaptureFixture
+) -> None:
+    with Upstream() as upstream, caplog.at_level(logging.INFO):
+        with MockServer(_proxy(upstream.url, tmp_path, contract, timeout=1.0)) as proxy:
+            slow: dict[str, Any] = {}
+
+            def call_slow() -> None:
+                started = time.monotonic()
+                slow["answer"] = httpx.get(proxy.url + BASE + "?slow=1", headers=HEADERS)
+                slow["seconds"] = time.monotonic() - started
+
+            caller = threading.Thread(target=call_slow)
+            caller.start()
+            assert upstream.seen.wait(5)
+            started = time.monotonic()
+            quick = httpx.get(proxy.url + BASE, headers=HEADERS)
+            quick_seconds = time.monotonic() - started
+            still_waiting = caller.is_alive()
+            caller.join(10)
+    assert quick.status_code == 200
+    assert still_waiting and quick_seconds < 0.5, quick_seconds
+    assert slow["answer"].status_code == 504
+    assert 0.9 < slow["seconds"] < 5
+    assert "within 1 s" in slow["answer"].json()["detail"]
+    assert "--upstream-timeout" in _only_failure_line(caplog)
+    entries = HarFile.load(next(tmp_path.glob("*.har"))).entries
+    assert [e["response"]["status"] for e in entries] == [200, 0]  # in the order they ended
+    assert entries[1]["_upstream_failure"]["kind"] == "timeout"
 
 
 def _record(upstream: str, out: Path, *options: str) -> subprocess.Popen[str]:

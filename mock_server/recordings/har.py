@@ -6,7 +6,10 @@ underscore-prefixed fields, which HAR reserves for custom data:
 - `log._creatify`: `{"kind": "recorded" | "documented", ...}` for the whole file;
 - `entry._kind`: `"api"` (a client's call) or `"webhook"` (Creatify's POST to the client);
 - `entry._source`: where a documented example comes from (URL, date);
-- `entry._exceptions`: known, explained departures from the spec, `[{"field", "rule", "why"}]`.
+- `entry._exceptions`: known, explained departures from the spec, `[{"field", "rule", "why"}]`;
+- `entry._upstream_failure`: `{"kind", "detail", "answered"}` when the recording proxy got no
+  usable answer from the API; the response then has status 0, as browsers record a request
+  that got no answer, and `answered` is the status the proxy gave its client (502 or 504).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from .scrub import SCRUBBED
 
-__all__ = ["SCRUBBED", "Entry", "HarFile", "entry_from_exchange", "load_dir"]
+__all__ = ["SCRUBBED", "Entry", "HarFile", "entry_from_exchange", "entry_from_failure", "load_dir"]
 
 VERSION = "1.2"
 
@@ -78,6 +81,12 @@ class Entry:
     @property
     def response_mime(self) -> str:
         return str(self.data["response"].get("content", {}).get("mimeType", "application/json"))
+
+    @property
+    def failure(self) -> dict[str, Any] | None:
+        """What went wrong when the API gave the recording proxy no usable answer."""
+        found = self.data.get("_upstream_failure")
+        return dict(found) if isinstance(found, dict) else None
 
     @property
     def exceptions(self) -> list[dict[str, str]]:
@@ -145,6 +154,24 @@ def _pairs(items: dict[str, str]) -> list[dict[str, str]]:
     return [{"name": k, "value": v} for k, v in items.items()]
 
 
+def _request_part(
+    method: str, url: str, headers: dict[str, str], body: str, mime: str
+) -> dict[str, Any]:
+    request: dict[str, Any] = {
+        "method": method,
+        "url": url,
+        "httpVersion": "HTTP/1.1",
+        "cookies": [],
+        "headers": _pairs(headers),
+        "queryString": _pairs(dict(parse_qsl(urlsplit(url).query, keep_blank_values=True))),
+        "headersSize": -1,
+        "bodySize": len(body.encode()),
+    }
+    if body:
+        request["postData"] = {"mimeType": mime, "text": body}
+    return request
+
+
 def entry_from_exchange(
     *,
     method: str,
@@ -160,22 +187,10 @@ def entry_from_exchange(
     started: datetime | None = None,
     millis: float = 0.0,
 ) -> dict[str, Any]:
-    request: dict[str, Any] = {
-        "method": method,
-        "url": url,
-        "httpVersion": "HTTP/1.1",
-        "cookies": [],
-        "headers": _pairs(request_headers),
-        "queryString": _pairs(dict(parse_qsl(urlsplit(url).query, keep_blank_values=True))),
-        "headersSize": -1,
-        "bodySize": len(request_body.encode()),
-    }
-    if request_body:
-        request["postData"] = {"mimeType": request_mime, "text": request_body}
     return {
         "startedDateTime": (started or datetime.now(UTC)).isoformat(),
         "time": round(millis, 3),
-        "request": request,
+        "request": _request_part(method, url, request_headers, request_body, request_mime),
         "response": {
             "status": status,
             "statusText": reason,
@@ -194,4 +209,41 @@ def entry_from_exchange(
         "cache": {},
         "timings": {"send": 0, "wait": round(millis, 3), "receive": 0},
         "_kind": "api",
+    }
+
+
+def entry_from_failure(
+    *,
+    method: str,
+    url: str,
+    request_headers: dict[str, str],
+    request_body: str,
+    request_mime: str,
+    kind: str,
+    detail: str,
+    answered: int,
+    started: datetime | None = None,
+    millis: float = 0.0,
+) -> dict[str, Any]:
+    """An exchange the API gave no usable answer to: `kind` is timeout, unreachable or
+    broken; `answered` the status the proxy gave its client instead."""
+    return {
+        "startedDateTime": (started or datetime.now(UTC)).isoformat(),
+        "time": round(millis, 3),
+        "request": _request_part(method, url, request_headers, request_body, request_mime),
+        "response": {
+            "status": 0,
+            "statusText": "",
+            "httpVersion": "",
+            "cookies": [],
+            "headers": [],
+            "content": {"size": 0, "mimeType": "", "text": ""},
+            "redirectURL": "",
+            "headersSize": -1,
+            "bodySize": -1,
+        },
+        "cache": {},
+        "timings": {"send": 0, "wait": round(millis, 3), "receive": 0},
+        "_kind": "api",
+        "_upstream_failure": {"kind": kind, "detail": detail, "answered": answered},
     }

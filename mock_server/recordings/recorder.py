@@ -1,8 +1,15 @@
 """A recording reverse proxy: clients call it as the API; it forwards, scrubs and keeps each
-exchange in a HAR file, and warns at once about any drift from the spec."""
+exchange in a HAR file, and warns at once about any drift from the spec.
+
+What it keeps is true to what happened: an exchange the API did not answer (down, too slow,
+or answering something that is not HTTP) is answered 502 or 504, logged in one line, and
+kept as a failure (`_upstream_failure`, see `har`). Secrets are scrubbed (see `scrub`) in
+the file and in every log line the proxy writes.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -10,7 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
+from urllib.parse import urlsplit
 
 import httpx
 from flask import Flask, Response, request
@@ -18,15 +26,23 @@ from flask import Flask, Response, request
 from ..contract.spec import Contract
 from ..contract.validator import Validator
 from .drift import Drift, check_entry
-from .har import Entry, HarFile, entry_from_exchange
+from .har import Entry, HarFile, entry_from_exchange, entry_from_failure
 from .scrub import SCRUBBED, Scrubber
 
-__all__ = ["FORWARDED_HEADER", "Recorder", "ScrubbingFormatter", "create_recorder"]
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "FORWARDED_HEADER",
+    "Recorder",
+    "ScrubbingFormatter",
+    "check_upstream",
+    "create_recorder",
+]
 
 log = logging.getLogger("creatify_mock.record")
 FORWARDED_HEADER = "X-Creatify-Mock-Forwarded"
 SECRET_HEADERS = ("X-API-ID", "X-API-KEY")
 RECORDED_ORIGIN = "https://api.creatify.ai"  # what recorded URLs start with, whatever upstream
+DEFAULT_TIMEOUT = 60.0  # seconds to connect, to send, and for each read of the answer
 _HOP = {
     "host",
     "content-length",
@@ -42,6 +58,48 @@ _HOP = {
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
 
+@dataclass(frozen=True)
+class UpstreamFailure:
+    kind: str  # timeout, unreachable, broken
+    status: int  # what the proxy answers its client: 504 or 502
+    detail: str
+
+    @classmethod
+    def of(cls, exc: httpx.RequestError, upstream: str, shown: str, timeout: float) -> Self:
+        name = type(exc).__name__
+        said = f"{name}: {exc}" if str(exc) else name
+        if isinstance(exc, httpx.TimeoutException):
+            return cls(
+                "timeout",
+                504,
+                f"the upstream {upstream} did not answer {shown} within {timeout:g} s ({name}); "
+                "raise --upstream-timeout if the API is this slow, or check that it is up",
+            )
+        if isinstance(exc, httpx.ConnectError):
+            return cls(
+                "unreachable",
+                502,
+                f"cannot connect to the upstream {upstream} to send {shown} ({said}); "
+                "check --upstream, and that the API is up",
+            )
+        return cls(
+            "broken",
+            502,
+            f"the upstream {upstream} gave {shown} no valid HTTP answer ({said}); "
+            "check that --upstream points at the API",
+        )
+
+
+def check_upstream(upstream: str) -> str:
+    """`upstream` if it is an http(s) URL with a host; else ValueError saying so."""
+    parts = urlsplit(upstream)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(
+            f"expected an http:// or https:// URL such as https://api.creatify.ai; got {upstream!r}"
+        )
+    return upstream
+
+
 @dataclass
 class Recorder:
     upstream: str
@@ -49,6 +107,7 @@ class Recorder:
     validator: Validator
     scrub_values: frozenset[str] = frozenset()
     transport: httpx.BaseTransport | None = None
+    timeout: float = DEFAULT_TIMEOUT
     drifts: list[Drift] = field(default_factory=list)
     _secrets: frozenset[str] = field(init=False)
     _scrubber: Scrubber = field(init=False)
@@ -77,10 +136,16 @@ class Recorder:
         headers[FORWARDED_HEADER] = "1"  # lets a respx router pass the forwarded call through
         target = request.full_path.rstrip("?")
         started, clock = datetime.now(UTC), time.perf_counter()
-        with httpx.Client(transport=self.transport, timeout=60) as client:
-            upstream = client.request(
-                request.method, self.upstream.rstrip("/") + target, headers=headers, content=body
-            )
+        try:
+            with httpx.Client(transport=self.transport, timeout=self.timeout) as client:
+                upstream = client.request(
+                    request.method,
+                    self.upstream.rstrip("/") + target,
+                    headers=headers,
+                    content=body,
+                )
+        except httpx.RequestError as exc:
+            return self._failed(exc, body, target, started, clock)
         millis = (time.perf_counter() - clock) * 1000
         self._keep(self._entry(body, target, upstream, started, millis))
         kept = {
@@ -123,6 +188,36 @@ class Recorder:
             millis=millis,
         )
 
+    def _failed(
+        self,
+        exc: httpx.RequestError,
+        body: bytes,
+        target: str,
+        started: datetime,
+        clock: float,
+    ) -> Response:
+        """No usable answer from the API: one line in the log, the failure kept, and 502 or
+        504 for the client."""
+        millis = (time.perf_counter() - clock) * 1000
+        shown = f"{request.method} {self._scrubber.target(target)}"
+        failure = UpstreamFailure.of(exc, self.upstream, shown, self.timeout)
+        detail = self._scrubber.line(failure.detail)
+        log.error("upstream failed, answered %d: %s", failure.status, detail)
+        entry = entry_from_failure(
+            **self._request_fields(body, target),
+            kind=failure.kind,
+            detail=detail,
+            answered=failure.status,
+            started=started,
+            millis=millis,
+        )
+        self._keep(entry)
+        return Response(
+            json.dumps({"detail": f"creatify-mock record: {detail}"}),
+            status=failure.status,
+            mimetype="application/json",
+        )
+
     def _keep(self, entry: dict[str, Any]) -> None:
         with self._lock:
             self.har.entries.append(entry)
@@ -154,14 +249,21 @@ def create_recorder(
     scrub_values: tuple[str, ...] = (),
     contract: Contract | None = None,
     transport: httpx.BaseTransport | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
 ) -> Flask:
     """A proxy app; `out` is a .har file, or a folder that gets a new timestamped one."""
+    check_upstream(upstream)
     path = (
         out if out.suffix == ".har" else out / f"recording-{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}.har"
     )
     har = HarFile(path, kind="recorded", comment=f"recorded through creatify-mock from {upstream}")
     recorder = Recorder(
-        upstream, har, Validator(contract or Contract.load()), frozenset(scrub_values), transport
+        upstream,
+        har,
+        Validator(contract or Contract.load()),
+        frozenset(scrub_values),
+        transport,
+        timeout,
     )
     app = Flask("creatify_mock_recorder")
     app.extensions["creatify_recorder"] = recorder

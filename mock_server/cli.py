@@ -388,12 +388,12 @@ def record(
         click.echo(
             f"creatify-mock record: {url} -> {upstream}\n"
             f"  point clients at {url} as at the API; drift from the spec is warned here\n"
-            f"  writing       {recorder.har.path}"
+            f"  writing       {recorder.path}"
         )
         sys.stdout.flush()
 
     def farewell() -> str:
-        return f"creatify-mock record: stopped; {len(recorder.har.entries)} exchanges kept"
+        return f"creatify-mock record: stopped; {recorder.kept} exchanges kept"
 
     _run(app, host, port, threads, banner, farewell)
 

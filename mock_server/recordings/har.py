@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,7 +26,15 @@ from urllib.parse import parse_qsl, urlsplit
 
 from .scrub import SCRUBBED
 
-__all__ = ["SCRUBBED", "Entry", "HarFile", "entry_from_exchange", "entry_from_failure", "load_dir"]
+__all__ = [
+    "SCRUBBED",
+    "Entry",
+    "HarFile",
+    "HarWriter",
+    "entry_from_exchange",
+    "entry_from_failure",
+    "load_dir",
+]
 
 VERSION = "1.2"
 
@@ -125,10 +134,10 @@ class HarFile:
             "version": VERSION,
             "creator": {"name": "creatify-mock", "version": version},
             "_creatify": {"kind": self.kind},
-            "entries": self.entries,
         }
         if self.comment:
             log["comment"] = self.comment
+        log["entries"] = self.entries  # last, so that HarWriter can append to the file
         return {"log": log}
 
     def save(self) -> None:
@@ -142,6 +151,64 @@ class HarFile:
 
     def iter_entries(self) -> list[Entry]:
         return [Entry(e, self.path, i) for i, e in enumerate(self.entries)]
+
+
+class HarWriter:
+    """A HAR file written as a recording grows: each entry is appended once, and the file
+    is valid HAR after every append, holding every entry appended so far.
+
+    Why append, rather than rewrite the whole file on every exchange (as before) or write it
+    only at stop on a dirty flag: rewriting costs the whole file per exchange, quadratic over
+    a long recording; a file written at stop is lost with a process that dies, and is never
+    written where nothing calls stop (a cassette recorded inside a test). An append writes
+    the entry and the brackets that close the document after it, from where the previous
+    entry ended, so whenever the process stops between two appends the file is complete.
+    The cost: a reader, or a crash, in the middle of one append sees that append half done.
+
+    The file (and its folder) is created on the first append, so a run that records nothing
+    leaves nothing; its text is exactly what `HarFile.save` writes for the same entries.
+    """
+
+    _TAIL = "\n    ]\n  }\n}\n"  # what closes the entries array, the log and the document
+
+    def __init__(self, path: Path, *, kind: str = "recorded", comment: str = "") -> None:
+        self.path, self.kind, self.comment = path, kind, comment
+        self.count = 0  # entries in the file
+        self.closed = False
+        self._end = 0  # where the last entry ends: the tail is written from here
+        self._lock = threading.Lock()
+
+    def append(self, entry: dict[str, Any]) -> int | None:
+        """Write `entry`; its index in the file, or None once the writer is closed."""
+        text = json.dumps(entry, indent=2, ensure_ascii=False).replace("\n", "\n      ")
+        with self._lock:
+            if self.closed:
+                return None
+            if not self.count:
+                self._start()
+            data = (("," if self.count else "") + "\n      " + text).encode()
+            # Opened for each append: no handle is left open for whoever never calls close.
+            with self.path.open("r+b") as out:
+                out.seek(self._end)
+                out.write(data + self._TAIL.encode())
+            self._end += len(data)
+            self.count += 1
+            return self.count - 1
+
+    def _start(self) -> None:
+        document = HarFile(self.path, self.kind, [], self.comment).document()
+        head = json.dumps(document, indent=2, ensure_ascii=False)
+        empty = "[]\n  }\n}"  # entries last: the document ends with its empty array
+        assert head.endswith(empty), head
+        data = (head[: -len(empty)] + "[").encode()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_bytes(data + self._TAIL.encode())
+        self._end = len(data)
+
+    def close(self) -> None:
+        """Stop writing (an append under way ends first); later appends return None."""
+        with self._lock:
+            self.closed = True
 
 
 def load_dir(path: Path) -> list[Entry]:

@@ -26,7 +26,7 @@ from flask import Flask, Response, request
 from ..contract.spec import Contract
 from ..contract.validator import Validator
 from .drift import Drift, check_entry
-from .har import Entry, HarFile, entry_from_exchange, entry_from_failure
+from .har import Entry, HarWriter, entry_from_exchange, entry_from_failure
 from .scrub import SCRUBBED, Scrubber
 
 __all__ = [
@@ -103,7 +103,7 @@ def check_upstream(upstream: str) -> str:
 @dataclass
 class Recorder:
     upstream: str
-    har: HarFile
+    writer: HarWriter
     validator: Validator
     scrub_values: frozenset[str] = frozenset()
     transport: httpx.BaseTransport | None = None
@@ -116,6 +116,15 @@ class Recorder:
     def __post_init__(self) -> None:
         self._secrets = frozenset(self.scrub_values) - {""}
         self._scrubber = Scrubber(self._secrets)
+
+    @property
+    def path(self) -> Path:
+        return self.writer.path
+
+    @property
+    def kept(self) -> int:
+        """Exchanges in the file."""
+        return self.writer.count
 
     @property
     def scrubber(self) -> Scrubber:
@@ -219,13 +228,12 @@ class Recorder:
         )
 
     def _keep(self, entry: dict[str, Any]) -> None:
+        index = self.writer.append(entry)
+        if index is None:  # stopped meanwhile: the client is answered, the file is closed
+            return
+        drifts = check_entry(Entry(entry, self.path, index), self.validator)
         with self._lock:
-            self.har.entries.append(entry)
-            drifts = check_entry(
-                Entry(entry, self.har.path, len(self.har.entries) - 1), self.validator
-            )
             self.drifts.extend(drifts)
-            self.har.save()
         for drift in drifts:
             log.warning("drift: %s", drift)
 
@@ -256,10 +264,12 @@ def create_recorder(
     path = (
         out if out.suffix == ".har" else out / f"recording-{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}.har"
     )
-    har = HarFile(path, kind="recorded", comment=f"recorded through creatify-mock from {upstream}")
+    writer = HarWriter(
+        path, kind="recorded", comment=f"recorded through creatify-mock from {upstream}"
+    )
     recorder = Recorder(
         upstream,
-        har,
+        writer,
         Validator(contract or Contract.load()),
         frozenset(scrub_values),
         transport,

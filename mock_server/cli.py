@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from flask import Flask
@@ -20,6 +21,9 @@ from .config import Credentials, EmptyValues, MockConfig, Phases, Timestamps, Va
 from .contract.spec import Contract
 from .lifecycle.clock import ManualClock, SystemClock
 from .server import serve_fast, serve_forever
+
+if TYPE_CHECKING:  # the recorder is imported when `record` runs (it pulls in httpx)
+    from .recordings.recorder import Recorder
 
 __all__ = ["main"]
 
@@ -378,7 +382,7 @@ def record(
     from .recordings.recorder import ScrubbingFormatter, create_recorder
 
     app = create_recorder(upstream, out_dir, scrub_values=scrub_values, timeout=upstream_timeout)
-    recorder = app.extensions["creatify_recorder"]
+    recorder: Recorder = app.extensions["creatify_recorder"]
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(ScrubbingFormatter(recorder, "%(asctime)s %(message)s"))
     logging.getLogger().addHandler(handler)  # every logger's lines (httpx's too) go here
@@ -393,9 +397,27 @@ def record(
         sys.stdout.flush()
 
     def farewell() -> str:
-        return f"creatify-mock record: stopped; {recorder.kept} exchanges kept"
+        left = _finish(recorder, upstream_timeout)
+        logging.disable()  # an exchange that ends now is not kept, and logs nothing
+        text = f"creatify-mock record: stopped; {recorder.kept} exchanges kept"
+        return text + (f"; {left} still under way, not kept" if left else "")
 
     _run(app, host, port, threads, banner, farewell)
+
+
+def _finish(recorder: Recorder, upstream_timeout: float) -> int:
+    """Let the exchanges under way end (each within the upstream timeout) and close the
+    file; a second Ctrl-C stops waiting. How many were left under way."""
+    if recorder.under_way:
+        click.echo(
+            f"creatify-mock record: finishing {recorder.under_way} exchanges under way "
+            "(Ctrl-C again to stop now)",
+            err=True,
+        )
+    try:
+        return recorder.stop(grace=upstream_timeout + 1)
+    except KeyboardInterrupt:
+        return recorder.stop(grace=0)
 
 
 @main.group()

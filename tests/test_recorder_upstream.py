@@ -1,9 +1,11 @@
 """The recording proxy tells the truth when the upstream fails (down, slow, answering
-garbage), keeps serving other clients meanwhile, and logs no secret. Every upstream here is
-a local server on 127.0.0.1; one that is down is a closed local port."""
+garbage), keeps serving other clients meanwhile, logs no secret, and ends cleanly on
+Ctrl-C. Every upstream here is a local server on 127.0.0.1; one that is down is a closed
+local port."""
 
 from __future__ import annotations
 
+import json
 import logging
 import signal
 import socket
@@ -182,6 +184,56 @@ def _record(upstream: str, out: Path, *options: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [*command, *options], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
+
+
+def test_ctrl_c_ends_cleanly_with_the_exchange_under_way_kept(tmp_path: Path) -> None:
+    with Upstream() as upstream:
+        proxy = _record(upstream.url, tmp_path)
+        errors: list[str] = []
+        waiting = threading.Event()
+
+        def read_errors() -> None:
+            assert proxy.stderr is not None
+            for line in proxy.stderr:
+                errors.append(line)
+                if "finishing 1 exchanges under way" in line:
+                    waiting.set()
+
+        reader = threading.Thread(target=read_errors, daemon=True)
+        reader.start()
+        try:
+            assert proxy.stdout is not None
+            url = proxy.stdout.readline().split()[2]
+            with httpx.Client(base_url=url, headers=HEADERS, timeout=10) as client:
+                assert client.get(BASE).status_code == 200
+                slow: dict[str, Any] = {}
+                caller = threading.Thread(
+                    target=lambda: slow.update(answer=client.get(BASE + "?slow=1"))
+                )
+                caller.start()
+                assert upstream.seen.wait(5)
+                proxy.send_signal(signal.SIGINT)  # Ctrl-C, with an exchange under way
+                assert waiting.wait(10), "".join(errors)  # the proxy waits for it...
+                upstream.release.set()  # ...which the upstream answers now
+                caller.join(10)
+        finally:
+            try:
+                proxy.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proxy.kill()
+                proxy.wait()
+            reader.join(5)
+    assert proxy.stdout is not None and proxy.stderr is not None
+    printed = proxy.stdout.read()
+    proxy.stdout.close()
+    proxy.stderr.close()
+    assert proxy.returncode == 0, errors
+    assert "Traceback" not in "".join(errors), errors
+    assert slow["answer"].status_code == 200  # its client was answered, not cut off
+    assert "stopped; 2 exchanges kept" in printed
+    (har,) = tmp_path.glob("recording-*.har")
+    entries = json.loads(har.read_text())["log"]["entries"]
+    assert [e["request"]["url"].rsplit("/", 1)[1] for e in entries] == ["", "?slow=1"]
 
 
 def test_the_record_command_logs_no_secret(tmp_path: Path) -> None:

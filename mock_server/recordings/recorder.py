@@ -13,12 +13,13 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Self
 from urllib.parse import urlsplit
+from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 import httpx
 from flask import Flask, Response, request
@@ -111,7 +112,8 @@ class Recorder:
     drifts: list[Drift] = field(default_factory=list)
     _secrets: frozenset[str] = field(init=False)
     _scrubber: Scrubber = field(init=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _under_way: int = field(init=False, default=0)
+    _changed: threading.Condition = field(init=False, default_factory=threading.Condition)
 
     def __post_init__(self) -> None:
         self._secrets = frozenset(self.scrub_values) - {""}
@@ -127,6 +129,11 @@ class Recorder:
         return self.writer.count
 
     @property
+    def under_way(self) -> int:
+        """Exchanges taken and not yet answered."""
+        return self._under_way
+
+    @property
     def scrubber(self) -> Scrubber:
         """Scrubs every --scrub value and every credential a client has sent so far."""
         return self._scrubber
@@ -134,7 +141,7 @@ class Recorder:
     def _learn(self, credentials: Iterable[str]) -> None:
         new = {c for c in credentials if c} - self._secrets
         if new:
-            with self._lock:
+            with self._changed:
                 self._secrets |= new
                 self._scrubber = Scrubber(self._secrets)
 
@@ -232,10 +239,61 @@ class Recorder:
         if index is None:  # stopped meanwhile: the client is answered, the file is closed
             return
         drifts = check_entry(Entry(entry, self.path, index), self.validator)
-        with self._lock:
+        with self._changed:
             self.drifts.extend(drifts)
         for drift in drifts:
             log.warning("drift: %s", drift)
+
+    def counting(self, app: WSGIApplication) -> WSGIApplication:
+        """`app`, with each exchange counted under way until its answer is sent (when the
+        server closes the answer), so that `stop` can wait for it."""
+
+        def wsgi(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+            with self._changed:
+                self._under_way += 1
+            try:
+                return _Answer(app(environ, start_response), self._one_done)
+            except BaseException:
+                self._one_done()
+                raise
+
+        return wsgi
+
+    def _one_done(self) -> None:
+        with self._changed:
+            self._under_way -= 1
+            self._changed.notify_all()
+
+    def stop(self, grace: float) -> int:
+        """Wait up to `grace` seconds for the exchanges under way, then close the file:
+        what ends later is answered but not kept. How many were still under way."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._under_way == 0, timeout=grace)
+            left = self._under_way
+        self.writer.close()
+        return left
+
+
+class _Answer:
+    """A WSGI answer that calls `done` once, when the server closes it (after sending it)."""
+
+    def __init__(self, body: Iterable[bytes], done: Callable[[], None]) -> None:
+        self.body, self._done = body, done
+        self._closed = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.body)
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            close = getattr(self.body, "close", None)
+            if close is not None:
+                close()
+        finally:
+            self._done()
 
 
 class ScrubbingFormatter(logging.Formatter):
@@ -277,6 +335,7 @@ def create_recorder(
     )
     app = Flask("creatify_mock_recorder")
     app.extensions["creatify_recorder"] = recorder
+    app.wsgi_app = recorder.counting(app.wsgi_app)  # type: ignore[assignment]
 
     def forward(path: str = "") -> Response:
         return recorder.forward()

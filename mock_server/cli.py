@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from flask import Flask
@@ -20,6 +21,9 @@ from .config import Credentials, EmptyValues, MockConfig, Phases, Timestamps, Va
 from .contract.spec import Contract
 from .lifecycle.clock import ManualClock, SystemClock
 from .server import serve_fast, serve_forever
+
+if TYPE_CHECKING:  # the recorder is imported when `record` runs (it pulls in httpx)
+    from .recordings.recorder import Recorder
 
 __all__ = ["main"]
 
@@ -357,9 +361,21 @@ def _print_banner(
     sys.stdout.flush()
 
 
+def _upstream_url(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    from .recordings.recorder import check_upstream
+
+    try:
+        return check_upstream(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 @main.command()
 @click.option(
-    "--upstream", required=True, help="The API to forward to, e.g. https://api.creatify.ai."
+    "--upstream",
+    required=True,
+    callback=_upstream_url,
+    help="The API to forward to, e.g. https://api.creatify.ai.",
 )
 @click.option(
     "--out",
@@ -374,33 +390,73 @@ def _print_banner(
     "--scrub",
     "scrub_values",
     multiple=True,
-    help="A value to remove from URLs, headers and bodies before writing (repeatable). "
-    "X-API-ID and X-API-KEY are always scrubbed.",
+    help="A value to remove from URLs, headers and bodies before writing, and from the log "
+    "(repeatable). X-API-ID and X-API-KEY are always scrubbed. A value of 8 characters or "
+    "more is replaced wherever it appears, in any encoding; a shorter one only where it is a "
+    "whole value (a header, a path segment, a parameter, a JSON string).",
+)
+@click.option(
+    "--upstream-timeout",
+    default=60.0,  # recordings.recorder.DEFAULT_TIMEOUT (a test holds them equal)
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    callback=_finite,
+    metavar="SECONDS",
+    help="How long to wait for the upstream to connect, to take the request, and for each "
+    "read of its answer. Past it the client gets 504 and the recording keeps the timeout; "
+    "an upstream that is down or answers something that is not HTTP gets 502.",
 )
 # Each connection gets a thread of its own now; --threads is still accepted, and ignored.
 @click.option("--threads", default=4, hidden=True, type=click.IntRange(1, 64))
 def record(
-    upstream: str, out_dir: Path, host: str, port: int, scrub_values: tuple[str, ...], threads: int
+    upstream: str,
+    out_dir: Path,
+    host: str,
+    port: int,
+    scrub_values: tuple[str, ...],
+    upstream_timeout: float,
+    threads: int,
 ) -> None:
     """Record real traffic: a reverse proxy that keeps each exchange, scrubbed, as HAR."""
-    from .recordings.recorder import create_recorder
+    from .recordings.recorder import ScrubbingFormatter, create_recorder
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
-    app = create_recorder(upstream, out_dir, scrub_values=scrub_values)
-    recorder = app.extensions["creatify_recorder"]
+    app = create_recorder(upstream, out_dir, scrub_values=scrub_values, timeout=upstream_timeout)
+    recorder: Recorder = app.extensions["creatify_recorder"]
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(ScrubbingFormatter(recorder, "%(asctime)s %(message)s"))
+    logging.getLogger().addHandler(handler)  # every logger's lines (httpx's too) go here
+    logging.getLogger().setLevel(logging.INFO)
 
     def banner(url: str) -> None:
         click.echo(
             f"creatify-mock record: {url} -> {upstream}\n"
             f"  point clients at {url} as at the API; drift from the spec is warned here\n"
-            f"  writing       {recorder.har.path}"
+            f"  writing       {recorder.path}"
         )
         sys.stdout.flush()
 
     def farewell() -> str:
-        return f"creatify-mock record: stopped; {len(recorder.har.entries)} exchanges kept"
+        left = _finish(recorder, upstream_timeout)
+        logging.disable()  # an exchange that ends now is not kept, and logs nothing
+        text = f"creatify-mock record: stopped; {recorder.kept} exchanges kept"
+        return text + (f"; {left} still under way, not kept" if left else "")
 
     _run(app, host, port, threads, banner, farewell)
+
+
+def _finish(recorder: Recorder, upstream_timeout: float) -> int:
+    """Let the exchanges under way end (each within the upstream timeout) and close the
+    file; a second Ctrl-C stops waiting. How many were left under way."""
+    if recorder.under_way:
+        click.echo(
+            f"creatify-mock record: finishing {recorder.under_way} exchanges under way "
+            "(Ctrl-C again to stop now)",
+            err=True,
+        )
+    try:
+        return recorder.stop(grace=upstream_timeout + 1)
+    except KeyboardInterrupt:
+        return recorder.stop(grace=0)
 
 
 @main.group()

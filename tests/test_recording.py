@@ -18,9 +18,9 @@ from live import COMMAND, LiveMock
 from mock_server import ManualClock, MockConfig, MockServer, create_app
 from mock_server.api.state import state_of
 from mock_server.recordings.drift import check_path
-from mock_server.recordings.har import scrub
 from mock_server.recordings.recorder import create_recorder
 from mock_server.recordings.replay import create_replay_app
+from mock_server.recordings.scrub import Scrubber
 
 API_ID, API_KEY = "acct_7fQ2xK9mP4wL", "sk_live_51Hq8ZyX2c9vT0pQrStUvWx"
 PROJECT = "acme-internal-project"
@@ -94,7 +94,7 @@ def test_a_recorded_flow_is_scrubbed_valid_and_replays(
     replay = create_replay_app(out)
     with _client("http://replay", httpx.WSGITransport(app=replay)) as client:
         replayed = _flow(client, lambda seconds: None)
-    assert replayed == scrub(live, set(SECRETS))  # what the recording keeps of each answer
+    assert replayed == Scrubber(SECRETS).value(live)  # what the recording keeps of each answer
 
 
 def test_replay_names_the_nearest_recordings(upstream: tuple[Flask, str], tmp_path: Path) -> None:

@@ -6,7 +6,10 @@ underscore-prefixed fields, which HAR reserves for custom data:
 - `log._creatify`: `{"kind": "recorded" | "documented", ...}` for the whole file;
 - `entry._kind`: `"api"` (a client's call) or `"webhook"` (Creatify's POST to the client);
 - `entry._source`: where a documented example comes from (URL, date);
-- `entry._exceptions`: known, explained departures from the spec, `[{"field", "rule", "why"}]`.
+- `entry._exceptions`: known, explained departures from the spec, `[{"field", "rule", "why"}]`;
+- `entry._upstream_failure`: `{"kind", "detail", "answered"}` when the recording proxy got no
+  usable answer from the API; the response then has status 0, as browsers record a request
+  that got no answer, and `answered` is the status the proxy gave its client (502 or 504).
 """
 
 from __future__ import annotations
@@ -14,15 +17,25 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-__all__ = ["SCRUBBED", "Entry", "HarFile", "entry_from_exchange", "load_dir", "scrub"]
+from .scrub import SCRUBBED
 
-SCRUBBED = "[scrubbed]"
+__all__ = [
+    "SCRUBBED",
+    "Entry",
+    "HarFile",
+    "HarWriter",
+    "entry_from_exchange",
+    "entry_from_failure",
+    "load_dir",
+]
+
 VERSION = "1.2"
 
 
@@ -79,6 +92,12 @@ class Entry:
         return str(self.data["response"].get("content", {}).get("mimeType", "application/json"))
 
     @property
+    def failure(self) -> dict[str, Any] | None:
+        """What went wrong when the API gave the recording proxy no usable answer."""
+        found = self.data.get("_upstream_failure")
+        return dict(found) if isinstance(found, dict) else None
+
+    @property
     def exceptions(self) -> list[dict[str, str]]:
         return list(self.data.get("_exceptions", []))
 
@@ -115,10 +134,10 @@ class HarFile:
             "version": VERSION,
             "creator": {"name": "creatify-mock", "version": version},
             "_creatify": {"kind": self.kind},
-            "entries": self.entries,
         }
         if self.comment:
             log["comment"] = self.comment
+        log["entries"] = self.entries  # last, so that HarWriter can append to the file
         return {"log": log}
 
     def save(self) -> None:
@@ -134,6 +153,64 @@ class HarFile:
         return [Entry(e, self.path, i) for i, e in enumerate(self.entries)]
 
 
+class HarWriter:
+    """A HAR file written as a recording grows: each entry is appended once, and the file
+    is valid HAR after every append, holding every entry appended so far.
+
+    Why append, rather than rewrite the whole file on every exchange (as before) or write it
+    only at stop on a dirty flag: rewriting costs the whole file per exchange, quadratic over
+    a long recording; a file written at stop is lost with a process that dies, and is never
+    written where nothing calls stop (a cassette recorded inside a test). An append writes
+    the entry and the brackets that close the document after it, from where the previous
+    entry ended, so whenever the process stops between two appends the file is complete.
+    The cost: a reader, or a crash, in the middle of one append sees that append half done.
+
+    The file (and its folder) is created on the first append, so a run that records nothing
+    leaves nothing; its text is exactly what `HarFile.save` writes for the same entries.
+    """
+
+    _TAIL = "\n    ]\n  }\n}\n"  # what closes the entries array, the log and the document
+
+    def __init__(self, path: Path, *, kind: str = "recorded", comment: str = "") -> None:
+        self.path, self.kind, self.comment = path, kind, comment
+        self.count = 0  # entries in the file
+        self.closed = False
+        self._end = 0  # where the last entry ends: the tail is written from here
+        self._lock = threading.Lock()
+
+    def append(self, entry: dict[str, Any]) -> int | None:
+        """Write `entry`; its index in the file, or None once the writer is closed."""
+        text = json.dumps(entry, indent=2, ensure_ascii=False).replace("\n", "\n      ")
+        with self._lock:
+            if self.closed:
+                return None
+            if not self.count:
+                self._start()
+            data = (("," if self.count else "") + "\n      " + text).encode()
+            # Opened for each append: no handle is left open for whoever never calls close.
+            with self.path.open("r+b") as out:
+                out.seek(self._end)
+                out.write(data + self._TAIL.encode())
+            self._end += len(data)
+            self.count += 1
+            return self.count - 1
+
+    def _start(self) -> None:
+        document = HarFile(self.path, self.kind, [], self.comment).document()
+        head = json.dumps(document, indent=2, ensure_ascii=False)
+        empty = "[]\n  }\n}"  # entries last: the document ends with its empty array
+        assert head.endswith(empty), head
+        data = (head[: -len(empty)] + "[").encode()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_bytes(data + self._TAIL.encode())
+        self._end = len(data)
+
+    def close(self) -> None:
+        """Stop writing (an append under way ends first); later appends return None."""
+        with self._lock:
+            self.closed = True
+
+
 def load_dir(path: Path) -> list[Entry]:
     """Every entry of every .har file under `path` (or in the file `path`), in order."""
     files = [path] if path.is_file() else sorted(path.rglob("*.har"))
@@ -142,6 +219,24 @@ def load_dir(path: Path) -> list[Entry]:
 
 def _pairs(items: dict[str, str]) -> list[dict[str, str]]:
     return [{"name": k, "value": v} for k, v in items.items()]
+
+
+def _request_part(
+    method: str, url: str, headers: dict[str, str], body: str, mime: str
+) -> dict[str, Any]:
+    request: dict[str, Any] = {
+        "method": method,
+        "url": url,
+        "httpVersion": "HTTP/1.1",
+        "cookies": [],
+        "headers": _pairs(headers),
+        "queryString": _pairs(dict(parse_qsl(urlsplit(url).query, keep_blank_values=True))),
+        "headersSize": -1,
+        "bodySize": len(body.encode()),
+    }
+    if body:
+        request["postData"] = {"mimeType": mime, "text": body}
+    return request
 
 
 def entry_from_exchange(
@@ -159,22 +254,10 @@ def entry_from_exchange(
     started: datetime | None = None,
     millis: float = 0.0,
 ) -> dict[str, Any]:
-    request: dict[str, Any] = {
-        "method": method,
-        "url": url,
-        "httpVersion": "HTTP/1.1",
-        "cookies": [],
-        "headers": _pairs(request_headers),
-        "queryString": _pairs(dict(parse_qsl(urlsplit(url).query, keep_blank_values=True))),
-        "headersSize": -1,
-        "bodySize": len(request_body.encode()),
-    }
-    if request_body:
-        request["postData"] = {"mimeType": request_mime, "text": request_body}
     return {
         "startedDateTime": (started or datetime.now(UTC)).isoformat(),
         "time": round(millis, 3),
-        "request": request,
+        "request": _request_part(method, url, request_headers, request_body, request_mime),
         "response": {
             "status": status,
             "statusText": reason,
@@ -196,15 +279,38 @@ def entry_from_exchange(
     }
 
 
-def scrub(value: Any, secrets: set[str]) -> Any:
-    """Replace every secret inside strings, dict keys and values, recursively."""
-    if isinstance(value, str):
-        for secret in sorted(secrets, key=len, reverse=True):
-            if secret:
-                value = value.replace(secret, SCRUBBED)
-        return value
-    if isinstance(value, dict):
-        return {scrub(k, secrets): scrub(v, secrets) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return type(value)(scrub(v, secrets) for v in value)
-    return value
+def entry_from_failure(
+    *,
+    method: str,
+    url: str,
+    request_headers: dict[str, str],
+    request_body: str,
+    request_mime: str,
+    kind: str,
+    detail: str,
+    answered: int,
+    started: datetime | None = None,
+    millis: float = 0.0,
+) -> dict[str, Any]:
+    """An exchange the API gave no usable answer to: `kind` is timeout, unreachable or
+    broken; `answered` the status the proxy gave its client instead."""
+    return {
+        "startedDateTime": (started or datetime.now(UTC)).isoformat(),
+        "time": round(millis, 3),
+        "request": _request_part(method, url, request_headers, request_body, request_mime),
+        "response": {
+            "status": 0,
+            "statusText": "",
+            "httpVersion": "",
+            "cookies": [],
+            "headers": [],
+            "content": {"size": 0, "mimeType": "", "text": ""},
+            "redirectURL": "",
+            "headersSize": -1,
+            "bodySize": -1,
+        },
+        "cache": {},
+        "timings": {"send": 0, "wait": round(millis, 3), "receive": 0},
+        "_kind": "api",
+        "_upstream_failure": {"kind": kind, "detail": detail, "answered": answered},
+    }

@@ -79,6 +79,12 @@ class Replayer:
             turn = self._served[key]
             self._served[key] += 1
         entry = recorded[min(turn, len(recorded) - 1)]  # the last answer repeats
+        failure = entry.failure
+        if failure is not None:  # what the recording proxy answered when the API did not
+            detail = failure.get("detail", "")
+            response = jsonify(detail=f"creatify-mock replay: the API did not answer: {detail}")
+            response.status_code = int(failure.get("answered", 502))
+            return response
         return Response(entry.response_body, status=entry.status, mimetype=entry.response_mime)
 
     def _miss(self, key: Key) -> Response:

@@ -46,7 +46,7 @@ def create_app(
     config = config or MockConfig()
     contract = contract or Contract.load()
     clock = clock or SystemClock()
-    store = Store(config.state_path)
+    store = Store(config.state_path)  # a bad --state file is refused here: StateFileError
     if isinstance(clock, ManualClock):
         saved = store.get_meta("clock")
         if saved is not None and float(saved) > clock.now():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import socket
 import subprocess
@@ -120,3 +121,29 @@ def test_served_records_progress_and_notify_their_webhook_without_polling() -> N
 def test_the_port_answers_as_soon_as_the_banner_is_out() -> None:
     with LiveMock("--quiet") as mock, mock.client() as client:
         assert client.get(BASE).status_code == 200  # no retry: the banner means ready
+
+
+def _run_serve(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(COMMAND), "serve", "--port", "0", *args], capture_output=True, text=True, timeout=60
+    )
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_bad_state_file_is_one_line_from_the_command_and_left_as_it_was(tmp_path: Path) -> None:
+    # tests/test_statefile.py tries every kind of bad file in process; this is the command.
+    state = tmp_path / "state.json"
+    state.write_text(json.dumps({"records": []}))
+    before = _digest(state)
+    result = _run_serve("--state", str(state))
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"Error: state file {state} is not an SQLite database (it begins with "
+        """b'{"records": []}'); pass a new file name (the mock creates the file) or a file a """
+        "creatify-mock wrote\n"
+    )
+    assert _digest(state) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["state.json"]

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from ..errors import MockError
 
-__all__ = ["LifecycleError", "RecordNotFound", "WrongState"]
+__all__ = ["LifecycleError", "RecordNotFound", "StateFileError", "WrongState"]
 
 
 class LifecycleError(MockError):
@@ -48,3 +48,16 @@ class WrongState(LifecycleError):
 
     def __str__(self) -> str:
         return self.detail
+
+
+@dataclass
+class StateFileError(MockError):
+    """A --state file the mock will not use, left exactly as it was: what is wrong with it,
+    and what to do about it. Its text is one line, for the command line."""
+
+    path: str
+    problem: str
+    fix: str
+
+    def __str__(self) -> str:
+        return " ".join(f"state file {self.path} {self.problem}; {self.fix}".split())

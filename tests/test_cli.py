@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import signal
 import socket
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
@@ -125,7 +127,7 @@ def test_the_port_answers_as_soon_as_the_banner_is_out() -> None:
 
 def _run_serve(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [str(COMMAND), "serve", "--port", "0", *args], capture_output=True, text=True, timeout=60
+        [str(COMMAND), "serve", "--port", "0", *args], capture_output=True, text=True, timeout=30
     )
 
 
@@ -147,3 +149,30 @@ def test_a_bad_state_file_is_one_line_from_the_command_and_left_as_it_was(tmp_pa
     )
     assert _digest(state) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["state.json"]
+
+
+def _children(pid: int) -> list[int]:
+    with open(f"/proc/{pid}/task/{pid}/children") as listing:
+        return [int(child) for child in listing.read().split()]
+
+
+def test_a_live_mocks_state_file_is_refused_naming_it_until_it_is_killed(tmp_path: Path) -> None:
+    state = tmp_path / "mock.sqlite3"
+    with LiveMock("--quiet", "--state", str(state)) as first, first.client() as client:
+        record_id = client.post(BASE + "gen_image/", json={"product_url": PRODUCT}).json()["id"]
+        before = _digest(state)
+        second = _run_serve("--state", str(state))
+        assert second.returncode == 1
+        pid = first.process.pid
+        assert second.stderr == (
+            f"Error: state file {state} is in use by another running creatify-mock (PID {pid}); "
+            f"stop it (kill {pid}) or pass another --state file\n"
+        )
+        assert _digest(state) == before
+        # kill -9, no goodbye: the kernel releases the lock with the last process holding
+        # the file (granian's worker outlives its parent, so it goes too).
+        for process in [*_children(pid), pid]:
+            os.kill(process, signal.SIGKILL)
+        first.process.wait(timeout=10)
+    with LiveMock("--quiet", "--state", str(state)) as third, third.client() as client:
+        assert client.get(f"{BASE}{record_id}/").status_code == 200

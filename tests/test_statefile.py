@@ -1,11 +1,12 @@
 """--state files: a bad one is refused at start in one line and left exactly as it was; an
-earlier mock's is migrated."""
+earlier mock's is migrated; a live mock's is refused naming it."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import logging
+import os
 import random
 import sqlite3
 from collections.abc import Callable
@@ -18,6 +19,8 @@ from conftest import Api, new_record
 
 from mock_server import Contract, ManualClock, MockConfig, close_app, create_app
 from mock_server.cli import main
+from mock_server.lifecycle.errors import StateFileError
+from mock_server.lifecycle.store import Store
 
 START = 1_748_603_465.0
 
@@ -330,3 +333,19 @@ def test_an_earlier_mocks_file_is_migrated_and_served(
         assert db.execute("SELECT seq, id FROM records ORDER BY seq").fetchall() == [
             r[:2] for r in before
         ]
+
+
+# -- one live mock per file --------------------------------------------------------------
+
+
+def test_a_file_another_store_holds_is_refused_naming_its_pid(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    first = Store(path)
+    with pytest.raises(StateFileError) as refused:
+        Store(path)
+    assert str(refused.value) == (
+        f"state file {path} is in use by another running creatify-mock (PID {os.getpid()}); "
+        f"stop it (kill {os.getpid()}) or pass another --state file"
+    )
+    first.close()
+    Store(path).close()  # released with the store that held it

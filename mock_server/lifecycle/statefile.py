@@ -1,14 +1,15 @@
-"""A --state file, opened: recognised and checked whole before a byte is written to it.
+"""A --state file, opened: recognised, checked whole and locked before a byte is written.
 
 `StateFile(path)` goes through, in order:
 
 1. the path: its folder exists and may be written (SQLite keeps NAME-wal and NAME-shm
    beside the file), and the file, if there, is a regular file that may be written;
-2. what the file is: an empty or missing file is new; anything else must carry SQLite's
+2. the lock (see `_lock`): one live mock owns a file, and a second is refused naming it;
+3. what the file is: an empty or missing file is new; anything else must carry SQLite's
    header, pass SQLite's integrity check and hold exactly this mock's tables. Its meta
    table's `schema_version` says which mock wrote it: a newer one's is refused; a file of
    an earlier mock, which wrote no version, is migrated (the version is added);
-3. every meta value and every record, read as the store and the API will read them, so
+4. every meta value and every record, read as the store and the API will read them, so
    that no later call answers 500 because of a bad row.
 
 Every refusal is a `StateFileError` raised before anything is written, and the file is
@@ -23,13 +24,18 @@ import os
 import shlex
 import sqlite3
 import stat
-from contextlib import closing
+from contextlib import closing, suppress
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from .errors import StateFileError
 from .staterows import meta_problem, record_problem, shown, text_of, whole
+
+try:
+    import fcntl
+except ImportError:  # Windows: no flock(2); a second mock is not kept out there
+    fcntl = None  # type: ignore[assignment]
 
 __all__ = ["SCHEMA", "SCHEMA_VERSION", "StateFile"]
 
@@ -59,13 +65,14 @@ _ELSE = "pass another --state file"
 
 
 class StateFile:
-    """An open and checked state file: `db` is its connection; `close` ends both."""
+    """An open, checked and locked state file: `db` is its connection; `close` ends both."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         _check_path(self.path)
         self._fd = _open(self.path)
         try:
+            _lock(self._fd, self.path)
             self.db = _checked_connection(self._fd, self.path)
         except BaseException:
             os.close(self._fd)
@@ -132,6 +139,72 @@ def _open(path: str) -> int:
         raise _refusal(path, f"cannot be opened ({exc.strerror})", _ELSE) from None
 
 
+def _lock(fd: int, path: str) -> None:
+    """One live mock per file: flock(2), exclusive, on the file itself.
+
+    flock and the fcntl(2) byte-range locks SQLite takes are separate kinds on Linux and
+    macOS, so neither blocks the other (not on NFS, where Linux builds flock from fcntl
+    locks; SQLite advises against NFS anyway). The lock belongs to the open file: granian's
+    forked worker shares it, and the kernel releases it when the last process holding it
+    ends, however it ends (kill -9 too). The owner writes its PID in meta for the message.
+    """
+    if fcntl is None:
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        pids = " ".join(str(pid) for pid in _owners(path, fd))
+        raise _refusal(
+            path,
+            f"is in use by another running creatify-mock (PID {pids or 'unknown'})",
+            f"stop it (kill {pids or '...'}) or " + _ELSE,
+        ) from None
+    except OSError as exc:
+        raise _refusal(
+            path, f"cannot be locked ({exc.strerror})", "put it on a local disk or " + _ELSE
+        ) from None
+
+
+def _owners(path: str, fd: int) -> list[int]:
+    """The live process that holds the file: the PID its owner wrote in meta (read without
+    writing) while that one runs. Else (granian's worker outlives a `kill -9` of the mock
+    it was forked from, and holds on) every other process that has the file open, where
+    /proc tells."""
+    pid = None
+    with suppress(sqlite3.Error, ValueError, TypeError):
+        with closing(_connect(path, read_only=True)) as db:
+            row = db.execute("SELECT value FROM meta WHERE key = 'pid'").fetchone()
+        pid = int(row[0]) if row else None
+    if pid is not None and _alive(pid):
+        return [pid]
+    return _holders(os.fstat(fd))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # someone else's: alive
+        return True
+    return True
+
+
+def _holders(file: os.stat_result) -> list[int]:
+    found = []
+    with suppress(OSError):
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit() or int(entry.name) == os.getpid():
+                continue
+            with suppress(OSError):
+                for fd in os.scandir(f"/proc/{entry.name}/fd"):
+                    with suppress(OSError):
+                        if os.path.samestat(os.stat(fd.path), file):
+                            found.append(int(entry.name))
+                            break
+    return sorted(found)
+
+
 def _connect(path: str, *, read_only: bool) -> sqlite3.Connection:
     # mode=ro: SQLite opens the file read-only, so it can write nothing to it.
     target, uri = (
@@ -180,13 +253,14 @@ def _checked_connection(fd: int, path: str) -> sqlite3.Connection:
 
 def _accept(db: sqlite3.Connection, version: int | None) -> None:
     """Write what this mock needs: the tables of a new file, the version of an earlier
-    mock's; in one transaction, so a refusal leaves nothing written."""
+    mock's, the owner's PID; in one transaction, so a refusal leaves nothing written."""
     db.execute("BEGIN IMMEDIATE")
     try:
         for statement in SCHEMA:
             db.execute(statement)
         if version is None:
             _set(db, "schema_version", str(SCHEMA_VERSION))
+        _set(db, "pid", str(os.getpid()))
         db.execute("COMMIT")
     except BaseException:
         if db.in_transaction:

@@ -75,6 +75,8 @@ def meta_problem(key: object, value: object) -> str | None:
         except (TypeError, ValueError):
             seconds = math.nan
         return None if is_time(seconds) else "a time in seconds since 1970"
+    if key == "pid":
+        return None if (whole(value) or 0) >= 1 else "a process id"
     return "a key creatify-mock writes"
 
 

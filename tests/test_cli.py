@@ -8,6 +8,7 @@ import os
 import signal
 import socket
 import subprocess
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -176,3 +177,20 @@ def test_a_live_mocks_state_file_is_refused_naming_it_until_it_is_killed(tmp_pat
         first.process.wait(timeout=10)
     with LiveMock("--quiet", "--state", str(state)) as third, third.client() as client:
         assert client.get(f"{BASE}{record_id}/").status_code == 200
+
+
+def test_a_restarted_manual_clock_resumes_where_it_stopped(tmp_path: Path) -> None:
+    args = ["--quiet", "--manual-clock", "--state", str(tmp_path / "mock.sqlite3")]
+    args += ["--initializing-seconds", "0.5", "--image-seconds", "0.5"]
+    with LiveMock(*args) as mock, mock.client() as client:
+        record_id = client.post(BASE + "gen_image/", json={"product_url": PRODUCT}).json()["id"]
+        stopped_at = client.post("/__mock__/clock/advance", json={"seconds": 0.6}).json()["epoch"]
+        assert client.get(f"{BASE}{record_id}/").json()["status"] == "image_generating"
+    # By now the wall clock is past the record's end (0.4 s after stopped_at): a clock that
+    # started again at wall time would finish it unasked.
+    time.sleep(max(0.0, stopped_at + 0.5 - time.time()))
+    with LiveMock(*args) as mock, mock.client() as client:
+        assert client.get("/__mock__/clock").json()["epoch"] == stopped_at
+        assert client.get(f"{BASE}{record_id}/").json()["status"] == "image_generating"
+        client.post("/__mock__/clock/advance", json={"seconds": 0.4})
+        assert client.get(f"{BASE}{record_id}/").json()["status"] == "image_generated"

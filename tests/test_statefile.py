@@ -1,5 +1,5 @@
 """--state files: a bad one is refused at start in one line and left exactly as it was; an
-earlier mock's is migrated; a live mock's is refused naming it."""
+earlier mock's is migrated; a live mock's is refused naming it; a manual clock resumes."""
 
 from __future__ import annotations
 
@@ -349,3 +349,49 @@ def test_a_file_another_store_holds_is_refused_naming_its_pid(tmp_path: Path) ->
     )
     first.close()
     Store(path).close()  # released with the store that held it
+
+
+# -- a manual clock resumes --------------------------------------------------------------
+
+
+def test_a_manual_clock_resumes_at_the_time_its_state_file_saved(
+    tmp_path: Path, contract: Contract
+) -> None:
+    path = tmp_path / "state.db"
+    ids = write_state(path, contract)  # stopped at START + 1, each image done at START + 2
+    clock = ManualClock()  # as `serve --manual-clock` makes it: at the wall time, long after
+    app = create_app(MockConfig(state_path=str(path)), clock=clock, contract=contract)
+    try:
+        assert clock.now() == START + 1
+        api = Api(app.test_client())
+        assert [api.status(record_id) for record_id in ids] == ["image_generating"] * 3
+        clock.advance(1)
+        assert [api.status(record_id) for record_id in ids] == ["image_generated"] * 3
+    finally:
+        close_app(app)
+
+
+def test_a_manual_clock_never_advanced_resumes_where_it_began(
+    tmp_path: Path, contract: Contract
+) -> None:
+    config = MockConfig(state_path=str(tmp_path / "state.db"))
+    first = create_app(config, clock=ManualClock(START), contract=contract)
+    record_id = new_record(Api(first.test_client()))
+    close_app(first)
+    clock = ManualClock()
+    again = create_app(config, clock=clock, contract=contract)
+    try:
+        assert clock.now() == START
+        assert Api(again.test_client()).status(record_id) == "initializing"
+    finally:
+        close_app(again)
+
+
+def test_a_clock_others_listen_to_is_never_turned_back() -> None:
+    clock = ManualClock(START + 10)
+    heard: list[float] = []
+    clock.subscribe(heard.append)
+    with pytest.raises(ValueError, match="at or after"):
+        clock.restore(START)
+    clock.restore(START + 20)
+    assert (clock.now(), heard) == (START + 20, [START + 20])

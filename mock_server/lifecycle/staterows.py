@@ -3,7 +3,7 @@
 `record_problem` and `meta_problem` say what is wrong with one row, or None. `statefile`
 asks them about every row when it opens a file, so that a bad row is refused at the start,
 naming it, and not answered 500 on every call that reads it. Each check is a few type
-tests, about 15 µs a record with its JSON parse.
+tests: about 20 µs a record with its JSON parse, json's (the standard library's).
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from .contract.spec import Contract, default_spec_path
 from .contract.violations import Violation
 from .errors import MockError
 from .lifecycle.clock import Clock, ManualClock, SystemClock
-from .lifecycle.errors import RecordNotFound, WrongState
+from .lifecycle.errors import RecordNotFound, StateFileError, StoreFull, WrongState
 from .recordings.replay import create_replay_app
 from .server import MockServer
 
@@ -53,6 +53,8 @@ __all__ = [
     "MockServer",
     "Phases",
     "RecordNotFound",
+    "StateFileError",
+    "StoreFull",
     "SystemClock",
     "Variants",
     "Violation",

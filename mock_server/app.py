@@ -46,11 +46,15 @@ def create_app(
     config = config or MockConfig()
     contract = contract or Contract.load()
     clock = clock or SystemClock()
-    store = Store(config.state_path)
+    store = Store(config.state_path)  # a bad --state file is refused here: StateFileError
     if isinstance(clock, ManualClock):
-        saved = store.get_meta("clock")
-        if saved is not None and float(saved) > clock.now():
-            clock.set(float(saved))  # a restarted manual clock never runs backwards
+        # A restarted manual clock resumes where it stopped, not at the wall time it was made
+        # at (its records would finish unasked); the first start saves where it begins.
+        saved = store.get_meta("clock")  # checked at open: a time
+        if saved is not None:
+            clock.restore(float(saved))
+        else:
+            store.set_meta("clock", repr(clock.now()))
     state = MockState(
         config=config,
         contract=contract,

@@ -20,6 +20,7 @@ from .app import create_app
 from .config import Credentials, EmptyValues, MockConfig, Phases, Timestamps, Variants
 from .contract.spec import Contract
 from .lifecycle.clock import ManualClock, SystemClock
+from .lifecycle.errors import StateFileError
 from .server import serve_fast, serve_forever
 
 if TYPE_CHECKING:  # the recorder is imported when `record` runs (it pulls in httpx)
@@ -283,7 +284,10 @@ def serve(
         app = _replay_app(replay_dir)
     else:
         clock = ManualClock() if manual_clock else SystemClock()
-        app = create_app(config, clock=clock, contract=contract)
+        try:
+            app = create_app(config, clock=clock, contract=contract)
+        except StateFileError as exc:  # one line: the file, what is wrong, the fix
+            raise click.ClickException(str(exc)) from None
     banner = functools.partial(
         _print_banner,
         config=config,

@@ -5,6 +5,7 @@ MockError                      mock_server.errors: the root
 │   ├── RecordNotFound         no such record for this account
 │   ├── WrongState             a follow-up called in a status that does not allow it
 │   └── StoreFull              the mock has all the records it may keep
+├── StateFileError             mock_server.lifecycle.errors: a --state file the mock refuses
 ├── ApiError                   mock_server.api.errors: an HTTP answer in DRF's shape
 │   ├── FieldErrors            400 {"field": ["message", ...]}
 │   └── Unauthenticated        401/403: no usable X-API-ID/X-API-KEY pair

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import signal
@@ -193,3 +194,67 @@ def test_kill_9_leaves_no_worker_and_a_restart_keeps_every_record(tmp_path: Path
     with LiveMock("--quiet", "--state", state) as mock, mock.client() as client:
         kept = {r["id"] for r in client.get(BASE).json()}
     assert kept == set(made)
+
+
+def _run_serve(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(COMMAND), "serve", "--port", "0", *args], capture_output=True, text=True, timeout=30
+    )
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_bad_state_file_is_one_line_from_the_command_and_left_as_it_was(tmp_path: Path) -> None:
+    # tests/test_statefile.py tries every kind of bad file in process; this is the command.
+    state = tmp_path / "state.json"
+    state.write_text(json.dumps({"records": []}))
+    before = _digest(state)
+    result = _run_serve("--state", str(state))
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"Error: state file {state} is not an SQLite database (it begins with "
+        """b'{"records": []}'); pass a new file name (the mock creates the file) or a file a """
+        "creatify-mock wrote\n"
+    )
+    assert _digest(state) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["state.json"]
+
+
+def test_a_live_mocks_state_file_is_refused_naming_it_until_it_is_killed(tmp_path: Path) -> None:
+    state = tmp_path / "mock.sqlite3"
+    with LiveMock("--quiet", "--state", str(state)) as first, first.client() as client:
+        record_id = client.post(BASE + "gen_image/", json={"product_url": PRODUCT}).json()["id"]
+        before = _digest(state)
+        second = _run_serve("--state", str(state))
+        assert second.returncode == 1
+        pid = first.process.pid
+        assert second.stderr == (
+            f"Error: state file {state} is in use by another running creatify-mock (PID {pid}); "
+            f"stop it (kill {pid}) or pass another --state file\n"
+        )
+        assert _digest(state) == before
+        # kill -9, no goodbye: granian's worker dies with serve, and the kernel releases the
+        # lock with the last process holding the file.
+        os.kill(pid, signal.SIGKILL)
+        first.process.wait(timeout=10)
+    with LiveMock("--quiet", "--state", str(state)) as third, third.client() as client:
+        assert client.get(f"{BASE}{record_id}/").status_code == 200
+
+
+def test_a_restarted_manual_clock_resumes_where_it_stopped(tmp_path: Path) -> None:
+    args = ["--quiet", "--manual-clock", "--state", str(tmp_path / "mock.sqlite3")]
+    args += ["--initializing-seconds", "0.5", "--image-seconds", "0.5"]
+    with LiveMock(*args) as mock, mock.client() as client:
+        record_id = client.post(BASE + "gen_image/", json={"product_url": PRODUCT}).json()["id"]
+        stopped_at = client.post("/__mock__/clock/advance", json={"seconds": 0.6}).json()["epoch"]
+        assert client.get(f"{BASE}{record_id}/").json()["status"] == "image_generating"
+    # By now the wall clock is past the record's end (0.4 s after stopped_at): a clock that
+    # started again at wall time would finish it unasked.
+    time.sleep(max(0.0, stopped_at + 0.5 - time.time()))
+    with LiveMock(*args) as mock, mock.client() as client:
+        assert client.get("/__mock__/clock").json()["epoch"] == stopped_at
+        assert client.get(f"{BASE}{record_id}/").json()["status"] == "image_generating"
+        client.post("/__mock__/clock/advance", json={"seconds": 0.4})
+        assert client.get(f"{BASE}{record_id}/").json()["status"] == "image_generated"

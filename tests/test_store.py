@@ -128,6 +128,7 @@ def test_records_come_back_whole_with_fields_at_their_defaults_or_not(tmp_path: 
     for record in (plain, full):
         cached_or_not = store.get(record.id)
         assert cached_or_not == record
+    store.close()  # one store at a time holds a state file
     assert Store(tmp_path / "state.db").get(plain.id) == plain  # from the file alone
 
 

@@ -63,6 +63,17 @@ class ManualClock:
         self._notify(when)
         return when
 
+    def restore(self, when: float) -> float:
+        """Take up a time saved earlier (a --state file's), back or forth: a mock restarted
+        on a new clock, which starts at the wall time, resumes where it stopped. A clock
+        that others already listen to only moves on, as with `set`: they have seen time
+        run forward only."""
+        with self._lock:
+            if not self._listeners:
+                self._now = float(when)
+                return when
+        return self.set(when)
+
     def subscribe(self, listener: Callable[[float], None]) -> None:
         self._listeners.append(listener)
 

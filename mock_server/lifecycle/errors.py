@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from ..errors import MockError
 
-__all__ = ["LifecycleError", "RecordNotFound", "StoreFull", "WrongState"]
+__all__ = ["LifecycleError", "RecordNotFound", "StateFileError", "StoreFull", "WrongState"]
 
 
 class LifecycleError(MockError):
@@ -61,3 +61,16 @@ class StoreFull(LifecycleError):
             f"creatify-mock keeps at most {self.limit} records and has them all; reset it "
             "(POST /__mock__/reset) or start it with a larger --max-records."
         )
+
+
+@dataclass
+class StateFileError(MockError):
+    """A --state file the mock will not use, left exactly as it was: what is wrong with it,
+    and what to do about it. Its text is one line, for the command line."""
+
+    path: str
+    problem: str
+    fix: str
+
+    def __str__(self) -> str:
+        return " ".join(f"state file {self.path} {self.problem}; {self.fix}".split())

@@ -13,23 +13,9 @@ from typing import Any
 import orjson
 
 from .records import Record
+from .statefile import SCHEMA, StateFile
 
 __all__ = ["Store"]
-
-# seq is the rowid: one more than the largest, so newer records list first. AUTOINCREMENT
-# would also never reuse a seq after `clear`, which nothing needs, for a write to
-# sqlite_sequence on every insert (a third of an insert's cost).
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS records (
-    seq INTEGER PRIMARY KEY,
-    id TEXT NOT NULL UNIQUE,
-    account TEXT NOT NULL,
-    due REAL,
-    data TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS records_account ON records (account, seq);
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-"""
 
 
 class Store:
@@ -41,15 +27,19 @@ class Store:
     """
 
     def __init__(self, path: str | Path | None = None, cache_size: int = 512) -> None:
+        """`path`: a state file, refused with a `StateFileError` unless it is new or a good
+        one no other mock holds (see `statefile`); None keeps everything in memory."""
         self.path = str(path) if path else ":memory:"
         self._lock = threading.Lock()
         self._cache: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._cache_size = cache_size
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        if self.path != ":memory:":
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
+        self._file = StateFile(self.path) if path else None
+        if self._file is not None:
+            self._db = self._file.db
+        else:
+            self._db = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+            for statement in SCHEMA:
+                self._db.execute(statement)
 
     def insert(self, record: Record) -> Record:
         with self._lock:
@@ -142,7 +132,10 @@ class Store:
 
     def close(self) -> None:
         with self._lock:
-            self._db.close()
+            if self._file is not None:
+                self._file.close()  # the connection, then the lock
+            else:
+                self._db.close()
 
 
 def _dump(state: dict[str, Any]) -> str:

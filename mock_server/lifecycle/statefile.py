@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import StateFileError
+from .holders import alive, holders
 from .staterows import meta_problem, record_problem, shown, text_of, whole
 
 try:
@@ -167,42 +168,15 @@ def _lock(fd: int, path: str) -> None:
 
 def _owners(path: str, fd: int) -> list[int]:
     """The live process that holds the file: the PID its owner wrote in meta (read without
-    writing) while that one runs. Else (granian's worker outlives a `kill -9` of the mock
-    it was forked from, and holds on) every other process that has the file open, where
-    /proc tells."""
+    writing) while that one runs, else every other process that has it open."""
     pid = None
     with suppress(sqlite3.Error, ValueError, TypeError):
         with closing(_connect(path, read_only=True)) as db:
             row = db.execute("SELECT value FROM meta WHERE key = 'pid'").fetchone()
         pid = int(row[0]) if row else None
-    if pid is not None and _alive(pid):
+    if pid is not None and alive(pid):
         return [pid]
-    return _holders(os.fstat(fd))
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # someone else's: alive
-        return True
-    return True
-
-
-def _holders(file: os.stat_result) -> list[int]:
-    found = []
-    with suppress(OSError):
-        for entry in os.scandir("/proc"):
-            if not entry.name.isdigit() or int(entry.name) == os.getpid():
-                continue
-            with suppress(OSError):
-                for fd in os.scandir(f"/proc/{entry.name}/fd"):
-                    with suppress(OSError):
-                        if os.path.samestat(os.stat(fd.path), file):
-                            found.append(int(entry.name))
-                            break
-    return sorted(found)
+    return holders(os.fstat(fd))
 
 
 def _connect(path: str, *, read_only: bool) -> sqlite3.Connection:

@@ -1,0 +1,144 @@
+"""`creatify-mock record` (the recording proxy) and `creatify-mock fixtures check`."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from .contract.spec import Contract
+
+if TYPE_CHECKING:  # the recorder is imported when `record` runs (it pulls in httpx)
+    from .recordings.recorder import Recorder
+
+
+from .cli_common import finite, run
+
+__all__ = ["fixtures", "record"]
+
+
+def _upstream_url(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    from .recordings.recorder import check_upstream
+
+    try:
+        return check_upstream(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@click.command()
+@click.option(
+    "--upstream",
+    required=True,
+    callback=_upstream_url,
+    help="The API to forward to, e.g. https://api.creatify.ai.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the HAR recording (one new file per run).",
+)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8001, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--scrub",
+    "scrub_values",
+    multiple=True,
+    help="A value to remove from URLs, headers and bodies before writing, and from the log "
+    "(repeatable). X-API-ID and X-API-KEY are always scrubbed. A value of 8 characters or "
+    "more is replaced wherever it appears, in any encoding; a shorter one only where it is a "
+    "whole value (a header, a path segment, a parameter, a JSON string).",
+)
+@click.option(
+    "--upstream-timeout",
+    default=60.0,  # recordings.recorder.DEFAULT_TIMEOUT (a test holds them equal)
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    callback=finite,
+    metavar="SECONDS",
+    help="How long to wait for the upstream to connect, to take the request, and for each "
+    "read of its answer. Past it the client gets 504 and the recording keeps the timeout; "
+    "an upstream that is down or answers something that is not HTTP gets 502.",
+)
+# Each connection gets a thread of its own now; --threads is still accepted, and ignored.
+@click.option("--threads", default=4, hidden=True, type=click.IntRange(1, 64))
+def record(
+    upstream: str,
+    out_dir: Path,
+    host: str,
+    port: int,
+    scrub_values: tuple[str, ...],
+    upstream_timeout: float,
+    threads: int,
+) -> None:
+    """Record real traffic: a reverse proxy that keeps each exchange, scrubbed, as HAR."""
+    from .recordings.recorder import ScrubbingFormatter, create_recorder
+
+    app = create_recorder(upstream, out_dir, scrub_values=scrub_values, timeout=upstream_timeout)
+    recorder: Recorder = app.extensions["creatify_recorder"]
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(ScrubbingFormatter(recorder, "%(asctime)s %(message)s"))
+    logging.getLogger().addHandler(handler)  # every logger's lines (httpx's too) go here
+    logging.getLogger().setLevel(logging.INFO)
+
+    def banner(url: str) -> None:
+        click.echo(
+            f"creatify-mock record: {url} -> {upstream}\n"
+            f"  point clients at {url} as at the API; drift from the spec is warned here\n"
+            f"  writing       {recorder.path}"
+        )
+        sys.stdout.flush()
+
+    def farewell() -> str:
+        left = _finish(recorder, upstream_timeout)
+        logging.disable()  # an exchange that ends now is not kept, and logs nothing
+        text = f"creatify-mock record: stopped; {recorder.kept} exchanges kept"
+        return text + (f"; {left} still under way, not kept" if left else "")
+
+    run(app, host, port, threads, banner, farewell)
+
+
+def _finish(recorder: Recorder, upstream_timeout: float) -> int:
+    """Let the exchanges under way end (each within the upstream timeout) and close the
+    file; a second Ctrl-C stops waiting. How many were left under way."""
+    if recorder.under_way:
+        click.echo(
+            f"creatify-mock record: finishing {recorder.under_way} exchanges under way "
+            "(Ctrl-C again to stop now)",
+            err=True,
+        )
+    try:
+        return recorder.stop(grace=upstream_timeout + 1)
+    except KeyboardInterrupt:
+        return recorder.stop(grace=0)
+
+
+@click.group()
+def fixtures() -> None:
+    """Recorded and documented exchanges (HAR files)."""
+
+
+@fixtures.command("check")
+@click.argument("path", default="fixtures", type=click.Path(exists=True, path_type=Path))
+@click.option("--spec", "spec_path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--show-excused", is_flag=True, help="Also list drift that a fixture explains.")
+def fixtures_check(path: Path, spec_path: str | None, show_excused: bool) -> None:
+    """Check every exchange under PATH against the spec; exit 1 on unexplained drift."""
+    from .recordings.drift import check_path
+
+    checked, drifts = check_path(path, Contract.load(spec_path))
+    open_drifts = [d for d in drifts if not d.excused_by]
+    for drift in drifts:
+        if show_excused or not drift.excused_by:
+            click.echo(str(drift))
+    click.echo(
+        f"{checked} exchanges checked: {len(open_drifts)} drifting, "
+        f"{len(drifts) - len(open_drifts)} explained by their fixtures"
+    )
+    if open_drifts:
+        sys.exit(1)

@@ -14,15 +14,12 @@ from werkzeug.wrappers import Request
 from ..contract.validator import Validator
 from ..contract.violations import Violation
 from ..lifecycle.clock import Clock
-from .headers import environ_key
-from .journal import Journal
+from .journal import Journal, journaled_headers
 from .reply import Reply
 
-__all__ = ["JOURNALED_HEADERS", "Concluder", "Exchange"]
+__all__ = ["Concluder", "Exchange"]
 
 log = logging.getLogger("creatify_mock")
-JOURNALED_HEADERS = ("X-API-ID", "X-API-KEY", "Content-Type", "Prefer")
-_JOURNALED_KEYS = tuple((name, environ_key(name)) for name in JOURNALED_HEADERS)
 _SHOWN_BODY_BYTES = 4096
 
 
@@ -92,9 +89,7 @@ class Concluder:
             response_violations=tuple(own),
             record_id=exchange.record_id,
             record_status=exchange.record_status,
-            request_headers=tuple(
-                (name, value) for name, key in _JOURNALED_KEYS if (value := environ.get(key))
-            ),
+            request_headers=journaled_headers(environ),
             request_body=(exchange.body or b"")[:_SHOWN_BODY_BYTES].decode("utf-8", "replace"),
         )
         if log.isEnabledFor(logging.INFO):

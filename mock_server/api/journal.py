@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import threading
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from ..contract.violations import Violation
+from .headers import environ_key
 
-__all__ = ["Journal", "JournalEntry", "fingerprint"]
+__all__ = ["JOURNALED_HEADERS", "Journal", "JournalEntry", "fingerprint", "journaled_headers"]
 
 HEADER_CHARS = 256  # a header value kept whole up to this length
 URL_CHARS = 2048  # a path or a query string, likewise
@@ -48,6 +51,7 @@ class JournalEntry:
         return data
 
 
+@functools.lru_cache(maxsize=256)  # a client sends the same key again and again
 def fingerprint(secret: str) -> str:
     """What the journal keeps of an X-API-KEY: enough to tell two keys apart, nothing to
     reuse."""
@@ -59,10 +63,23 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else f"{text[:limit]}... [{len(text) - limit} more]"
 
 
-def _kept_header(name: str, value: str) -> tuple[str, str]:
-    if name.lower() == "x-api-key":
-        return name, fingerprint(value)
-    return name, _cut(value, HEADER_CHARS)
+JOURNALED_HEADERS = ("X-API-ID", "X-API-KEY", "Content-Type", "Prefer")
+_KEYS = tuple((name, environ_key(name)) for name in JOURNALED_HEADERS)
+
+
+def journaled_headers(environ: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """The headers that matter to the contract, as the journal keeps them: the key as a
+    fingerprint, a long value cut."""
+    found = []
+    for name, key in _KEYS:
+        value = environ.get(key)
+        if value:
+            if name == "X-API-KEY":
+                value = fingerprint(value)
+            elif len(value) > HEADER_CHARS:
+                value = _cut(value, HEADER_CHARS)
+            found.append((name, value))
+    return tuple(found)
 
 
 def _kept_violation(v: Violation) -> Violation:
@@ -78,19 +95,20 @@ def _kept_violation(v: Violation) -> Violation:
 
 def _weight(entry: JournalEntry) -> int:
     """About the bytes an entry holds: its texts, and a fixed part for the rest."""
-    texts = [entry.path, entry.query, entry.request_body]
-    texts += [n + v for n, v in entry.request_headers]
+    weight = 400 + len(entry.path) + len(entry.query) + len(entry.request_body)
+    for name, value in entry.request_headers:
+        weight += len(name) + len(value)
     for v in (*entry.violations, *entry.response_violations):
-        texts += [v.field, v.expected, v.actual, v.message]
-    return 400 + sum(len(t) for t in texts)
+        weight += len(v.field) + len(v.expected) + len(v.actual) + len(v.message)
+    return weight
 
 
 @dataclass
 class Journal:
     """A ring buffer: the newest `size` entries, and no more than about `max_bytes`, are kept,
-    with ever-growing sequence numbers. Whatever a client sends, an entry stays small:
-    header values, paths, queries and violation texts are cut, bodies are cut by the caller,
-    and an X-API-KEY is kept as a fingerprint."""
+    with ever-growing sequence numbers. Whatever a client sends, an entry stays small: paths,
+    queries and violation texts are cut here; headers come through `journaled_headers` (the
+    key as a fingerprint, long values cut) and bodies cut by the caller."""
 
     size: int = 10_000
     max_bytes: int = 32 * 1024 * 1024
@@ -104,13 +122,12 @@ class Journal:
         self._seq = itertools.count(1)
 
     def add(self, **fields: Any) -> JournalEntry:
-        fields["path"] = _cut(fields["path"], URL_CHARS)
-        fields["query"] = _cut(fields["query"], URL_CHARS)
-        fields["request_headers"] = tuple(
-            _kept_header(n, v) for n, v in fields.get("request_headers", ())
-        )
+        for key in ("path", "query"):
+            if len(fields[key]) > URL_CHARS:
+                fields[key] = _cut(fields[key], URL_CHARS)
         for key in ("violations", "response_violations"):
-            fields[key] = tuple(_kept_violation(v) for v in fields.get(key, ()))
+            if fields.get(key):
+                fields[key] = tuple(_kept_violation(v) for v in fields[key])
         with self._lock:
             entry = JournalEntry(seq=next(self._seq), **fields)
             weight = _weight(entry)

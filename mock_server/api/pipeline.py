@@ -140,6 +140,10 @@ def _read_body(environ: dict[str, Any], limit: int) -> bytes:
     """The body, read as werkzeug reads it: a Content-Length past `limit` is a 413 and a body
     shorter than its Content-Length a 400 (werkzeug's guarded stream); a body the server
     framed itself (chunked, or granian's) is read to its end, and past `limit` is a 413."""
+    if environ.get("CONTENT_LENGTH", "") in ("", "0") and not (
+        "wsgi.input_terminated" in environ or "HTTP_TRANSFER_ENCODING" in environ
+    ):
+        return b""  # no body declared, none framed: nothing to read (most GETs)
     stream = get_input_stream(environ, max_content_length=limit)
     if "wsgi.input_terminated" not in environ:
         # A LimitedStream at the Content-Length, or an empty stream where there is none.

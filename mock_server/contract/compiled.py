@@ -15,13 +15,23 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 import jsonschema_rs
 from werkzeug.datastructures import Headers
 
+from .compiled_operation import (
+    Header,
+    Operation,
+    Param,
+    Response,
+    plain_media_type,
+    query_values,
+    valid,
+    verdict_of,
+    with_uuids,
+)
 from .formats import format_checks, formats_in
 from .violations import RequestVerdict, Verdict
 
@@ -46,41 +56,6 @@ class _NotCompilable(Exception):
     """The spec uses something the compiled validator does not model: openapi-core decides alone."""
 
 
-@dataclass(frozen=True)
-class _Param:
-    name: str
-    required: bool
-    array: bool  # a form-style, explode: false array of strings, split on ","
-    uuid: bool  # values (or array items) are unmarshalled to UUID
-    validator: Any
-
-
-@dataclass(frozen=True)
-class _Header:
-    name: str
-    required: bool
-    integer: bool
-    validator: Any
-
-
-@dataclass(frozen=True)
-class _Response:
-    media: dict[str, Any]  # media type -> compiled body validator (None: no schema)
-    headers: tuple[_Header, ...]
-
-
-@dataclass(frozen=True)
-class _Operation:
-    path_params: tuple[_Param, ...]
-    query_params: tuple[_Param, ...]
-    security: tuple[tuple[str, ...], ...]  # header names, any one group suffices
-    has_body: bool
-    body_required: bool
-    body_media: dict[str, Any]
-    body_uuid_fields: frozenset[str]
-    responses: dict[str, _Response]
-
-
 class CompiledValidator:
     """Per-operation validators compiled from an OpenAPI 3.1 document."""
 
@@ -91,7 +66,7 @@ class CompiledValidator:
         # Every compiled schema carries the components; scan them for these once.
         self._numeric_in_components = _NUMERIC_FORMATS & formats_in(self._components)
         self._compiled: dict[str, Any] = {}
-        self._operations: dict[str, _Operation] = {}
+        self._operations: dict[str, Operation] = {}
         self.not_compiled: dict[str, str] = {}  # operationId -> why openapi-core decides alone
         for item in document.get("paths", {}).values():
             item = self._deref(item)
@@ -136,7 +111,7 @@ class CompiledValidator:
             root, formats=self._formats, validate_formats=True
         )
 
-    def _compile(self, operation: dict[str, Any], shared: list[Any]) -> _Operation:
+    def _compile(self, operation: dict[str, Any], shared: list[Any]) -> Operation:
         params: dict[tuple[str, str], dict[str, Any]] = {}
         for raw in [*shared, *operation.get("parameters", [])]:
             param = self._deref(raw)
@@ -154,7 +129,7 @@ class CompiledValidator:
             str(code): self._response(self._deref(response))
             for code, response in operation.get("responses", {}).items()
         }
-        return _Operation(
+        return Operation(
             path_params=tuple(path_params),
             query_params=tuple(query_params),
             security=self._security(operation.get("security", self._document.get("security"))),
@@ -168,13 +143,13 @@ class CompiledValidator:
             responses=responses,
         )
 
-    def _param(self, param: dict[str, Any], *, array_ok: bool) -> _Param:
+    def _param(self, param: dict[str, Any], *, array_ok: bool) -> Param:
         schema = self._deref(param.get("schema", {}))
         if "content" in param or param.get("allowEmptyValue") or param.get("allowReserved"):
             raise _NotCompilable(f"parameter {param['name']!r} uses content/allowEmpty/Reserved")
         kind = schema.get("type")
         if kind == "string":
-            return _Param(
+            return Param(
                 param["name"],
                 bool(param.get("required", False)),
                 False,
@@ -190,7 +165,7 @@ class CompiledValidator:
             and param.get("explode") is False
             and items.get("type") == "string"
         ):
-            return _Param(
+            return Param(
                 param["name"],
                 bool(param.get("required", False)),
                 True,
@@ -227,7 +202,7 @@ class CompiledValidator:
                 raise _NotCompilable(f"body field {name!r}: uuid inside anyOf/oneOf")
         return frozenset(found)
 
-    def _response(self, response: dict[str, Any]) -> _Response:
+    def _response(self, response: dict[str, Any]) -> Response:
         headers = []
         for name, raw in response.get("headers", {}).items():
             header = self._deref(raw)
@@ -235,14 +210,14 @@ class CompiledValidator:
             if schema.get("type") not in ("integer", "string"):
                 raise _NotCompilable(f"response header {name!r} of type {schema.get('type')!r}")
             headers.append(
-                _Header(
+                Header(
                     name,
                     bool(header.get("required", False)),
                     schema.get("type") == "integer",
                     self._validator(schema),
                 )
             )
-        return _Response(
+        return Response(
             media={
                 media: self._validator(content["schema"]) if "schema" in content else None
                 for media, content in response.get("content", {}).items()
@@ -278,10 +253,10 @@ class CompiledValidator:
         path: dict[str, Any] = {}
         for param in operation.path_params:
             value = path_args.get(param.name)
-            if value is None or not _valid(param.validator, value):
+            if value is None or not valid(param.validator, value):
                 return _request(Verdict.INVALID, f"path {param.name}")
             path[param.name] = UUID(value) if param.uuid else value
-        values = _query_values(operation, query)
+        values = query_values(operation, query)
         if isinstance(values, str):
             return _request(Verdict.INVALID, values)
         if not operation.has_body:
@@ -290,7 +265,7 @@ class CompiledValidator:
             if operation.body_required:
                 return _request(Verdict.INVALID, "body missing")
             return _request(Verdict.VALID, path=path, query=values)
-        media = _plain_media_type(content_type)
+        media = plain_media_type(content_type)
         if media is None or media not in operation.body_media:
             return _request(Verdict.UNDECIDED, f"content type {content_type!r}")
         if parsed is UNPARSED:
@@ -299,10 +274,10 @@ class CompiledValidator:
             except (ValueError, RecursionError):
                 return _request(Verdict.UNDECIDED, "body is not JSON")
         validator = operation.body_media[media]
-        verdict = Verdict.VALID if validator is None else _verdict(validator, parsed)
+        verdict = Verdict.VALID if validator is None else verdict_of(validator, parsed)
         if verdict is not Verdict.VALID:
             return _request(verdict, "body")
-        return _request(Verdict.VALID, path=path, query=values, body=_with_uuids(operation, parsed))
+        return _request(Verdict.VALID, path=path, query=values, body=with_uuids(operation, parsed))
 
     def check_response(
         self,
@@ -335,11 +310,11 @@ class CompiledValidator:
                 candidate: Any = int(value)
             else:
                 candidate = value
-            if not _valid(header.validator, candidate):
+            if not valid(header.validator, candidate):
                 return Verdict.INVALID
         if not response.media:
             return Verdict.VALID
-        media = _plain_media_type(content_type)
+        media = plain_media_type(content_type)
         if media is None or media not in response.media:
             return Verdict.UNDECIDED
         validator = response.media[media]
@@ -350,57 +325,4 @@ class CompiledValidator:
                 parsed = json.loads(body)
             except (ValueError, RecursionError):
                 return Verdict.UNDECIDED
-        return _verdict(validator, parsed)
-
-
-def _query_values(operation: _Operation, query: Any) -> dict[str, Any] | str:
-    """The query parameters unmarshalled, or why they are invalid."""
-    values: dict[str, Any] = {}
-    for param in operation.query_params:
-        raw = query.get(param.name)
-        if raw is None:
-            if param.required:
-                return f"query {param.name} missing"
-            continue
-        value = raw.split(",") if param.array else raw
-        if not _valid(param.validator, value):
-            return f"query {param.name}"
-        if param.uuid:
-            value = [UUID(v) for v in value] if param.array else UUID(value)
-        values[param.name] = value
-    return values
-
-
-def _with_uuids(operation: _Operation, parsed: Any) -> Any:
-    """The body with its `format: uuid` fields as UUIDs, as openapi-core unmarshals them."""
-    if not operation.body_uuid_fields or not isinstance(parsed, dict):
-        return parsed
-    parsed = dict(parsed)
-    for name in operation.body_uuid_fields:
-        if isinstance(parsed.get(name), str):
-            parsed[name] = UUID(parsed[name])
-    return parsed
-
-
-def _plain_media_type(content_type: str | None) -> str | None:
-    """The media type when it is plain or carries only `charset=utf-8`, else None."""
-    if not content_type:
-        return None
-    media, separator, params = content_type.partition(";")
-    # A bare ";" is a parameter openapi-core cannot parse, and openapi-core keeps a leading
-    # space in the media type: both are left to it.
-    if separator and params.strip().lower().replace(" ", "") != "charset=utf-8":
-        return None
-    return media.rstrip().lower()
-
-
-def _valid(validator: Any, value: Any) -> bool:
-    return _verdict(validator, value) is Verdict.VALID
-
-
-def _verdict(validator: Any, value: Any) -> Verdict:
-    try:
-        return Verdict.VALID if validator.is_valid(value) else Verdict.INVALID
-    except (ValueError, TypeError, OverflowError, RecursionError):
-        # NaN, an int beyond 64 bits, deep nesting: values JSON Schema in Rust cannot hold.
-        return Verdict.UNDECIDED
+        return verdict_of(validator, parsed)

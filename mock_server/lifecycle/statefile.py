@@ -31,7 +31,9 @@ from typing import Any
 
 from .errors import StateFileError
 from .holders import alive, holders
-from .staterows import meta_problem, record_problem, shown, text_of, whole
+from .statecheck import ELSE as _ELSE
+from .statecheck import check_meta, check_records, meta_refusal
+from .staterows import whole
 
 try:
     import fcntl
@@ -62,7 +64,6 @@ _SQLITE_HEADER = b"SQLite format 3\x00"
 _SIDECARS = ("-wal", "-shm", "-journal")
 _OPEN_TIMEOUT = 1.0  # seconds to wait on another program's SQLite lock while opening
 _BUSY_TIMEOUT_MS = 5000  # and once open, as sqlite3.connect's default
-_ELSE = "pass another --state file"
 
 
 class StateFile:
@@ -88,12 +89,6 @@ class StateFile:
 
 def _refusal(path: str, problem: str, fix: str = _ELSE) -> StateFileError:
     return StateFileError(path, problem, fix)
-
-
-def _sql_command(path: str, sql: str) -> str:
-    """The sqlite3 shell's command line that runs `sql` on the file."""
-    quoted = f'"{sql}"' if not set(sql) & set('"$`\\!') else shlex.quote(sql)
-    return f"sqlite3 {shlex.quote(path)} {quoted}"
 
 
 def _read_only(mode: int, path: str) -> bool:
@@ -290,8 +285,8 @@ def _inspect(db: sqlite3.Connection, path: str) -> int | None:
                 "not a creatify-mock state file",
                 "pass a new file name (the mock adds nothing to another program's file)",
             )
-        _check_meta(db, path)
-        _check_records(db, path)
+        check_meta(db, path)
+        check_records(db, path)
     except sqlite3.Error as exc:
         raise _sqlite_refusal(path, exc) from None
     return version
@@ -319,7 +314,7 @@ def _version(db: sqlite3.Connection, path: str, tables: list[str]) -> int | None
         return None
     version = whole(row[0])
     if version is None or version < 1:
-        raise _meta_refusal(path, "schema_version", row[0], "a whole number from 1")
+        raise meta_refusal(path, "schema_version", row[0], "a whole number from 1")
     if version > SCHEMA_VERSION:
         raise _refusal(
             path,
@@ -362,48 +357,3 @@ def _our_shape() -> dict[str, Any]:
 
 
 # -- meta and records ----------------------------------------------------------------------
-
-
-def _meta_refusal(path: str, key: str, value: object, expected: str) -> StateFileError:
-    sql = "DELETE FROM meta WHERE key = '{}'".format(str(key).replace("'", "''"))
-    return _refusal(
-        path,
-        f"has a bad meta value: {key} is {shown(value)}, not {expected}",
-        f"delete it ({_sql_command(path, sql)}) or " + _ELSE,
-    )
-
-
-def _check_meta(db: sqlite3.Connection, path: str) -> None:
-    db.text_factory = bytes  # text that is not UTF-8 is refused here, not in a later call
-    try:
-        for key, value in db.execute("SELECT key, value FROM meta ORDER BY key").fetchall():
-            key, value = text_of(key) or shown(key), text_of(value) or value
-            expected = meta_problem(key, value)
-            if expected is not None:
-                raise _meta_refusal(path, key, value, expected)
-    finally:
-        db.text_factory = str
-
-
-def _check_records(db: sqlite3.Connection, path: str) -> None:
-    db.text_factory = bytes  # text that is not UTF-8 is refused here, not in a later call
-    # The cursor is closed before a refusal leaves: an open one would keep the connection,
-    # and the log files it made beside the file, alive after close.
-    query = "SELECT seq, id, account, due, data FROM records ORDER BY seq"
-    try:
-        with closing(db.execute(query)) as rows:
-            for seq, record_id, account, due, data in rows:
-                problem = record_problem(record_id, account, due, data)
-                if problem is None:
-                    continue
-                shown_id = text_of(record_id)
-                raise _refusal(
-                    path,
-                    f"has a record the mock cannot serve (seq {seq}"
-                    + (f", id {shown_id}" if shown_id else "")
-                    + f"): {problem}",
-                    f"delete it ({_sql_command(path, f'DELETE FROM records WHERE seq = {seq}')})"
-                    " or " + _ELSE,
-                )
-    finally:
-        db.text_factory = str

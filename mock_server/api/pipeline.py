@@ -61,11 +61,11 @@ class ApiPipeline:
         except Exception as error:  # each step raises what refuses the request
             if exchange.body is None:  # refused before its body: read it for the journal
                 exchange.body = _body_or_nothing(environ, limit)
+            # A later reader (openapi-core, on the answer) sees only the bytes read here.
+            environ["wsgi.input"] = io.BytesIO(exchange.body)
             reply = refusal(error, exchange, body_limit=limit) or concluder.internal_error(
                 exchange, error
             )
-        # Whatever happened, a later reader (openapi-core) sees only the bytes read here.
-        environ["wsgi.input"] = io.BytesIO(exchange.body or b"")
         try:
             reply = concluder.conclude(exchange, reply)
         except Exception as error:  # a bug in the end itself: still a 500 that names it
@@ -85,7 +85,7 @@ class ApiPipeline:
         headers = EnvironHeaders(environ)
         exchange.account = state.authenticator.account(headers, state.variants.auth_failure_status)
         exchange.body = b""  # from here on, a refusal does not read the body again
-        exchange.body = raw = _read_body(environ, state.config.max_body_bytes)
+        exchange.body = raw = _read_body(environ, self.state.config.max_body_bytes)
         environ["wsgi.input"] = io.BytesIO(raw)  # for openapi-core, should it be asked
         parsed = _parse_json(environ, raw) if operation in self._takes_body else UNPARSED
         verdict = state.validator.check_request(

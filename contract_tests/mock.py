@@ -22,18 +22,38 @@ from mock_server import (
     create_app,
 )
 
-from .failures import ContractFailure, ContractViolation, MockServerError
+from .failures import PLAIN_HINT, ContractFailure, ContractViolation, MockServerError
+from .shapes import JournalEntryDict, WebhookDict
 
 __all__ = ["CREATIFY_URL", "CreatifyMock", "shared_app"]
 
 CREATIFY_URL = "https://api.creatify.ai"
 F = TypeVar("F", bound=Callable[..., Any])
+WHERE_TO_READ = (
+    "read them from creatify_mock.api_id and creatify_mock.api_key (or send "
+    "creatify_mock.headers); @pytest.mark.creatify_mock(any_credentials=True) accepts any "
+    "non-empty pair"
+)
 
 
 def shared_app(api_id: str, api_key: str, config: MockConfig | None = None) -> Flask:
     """An app on a manual clock that accepts only the given pair."""
-    config = replace(config or MockConfig(), credentials=(Credentials(api_id, api_key),))
+    config = replace(
+        config or MockConfig(),
+        credentials=(Credentials(api_id, api_key),),
+        credentials_source=WHERE_TO_READ,
+    )
     return create_app(config, clock=ManualClock())
+
+
+class RespxMissing(ModuleNotFoundError):
+    """transport="respx" without respx installed: which extra brings it."""
+
+    def __str__(self) -> str:
+        return (
+            "creatify_respx and CreatifyMock(transport='respx') need respx, which comes with "
+            "the testing extra: pip install 'creatify-mock[testing]'"
+        )
 
 
 class CreatifyMock:
@@ -52,6 +72,11 @@ class CreatifyMock:
     On leaving a block or a decorated function without an error, every request the
     client sent is checked: one that broke the contract raises `ContractFailure`, unless
     `expect_violations` is set. An error inside the mock raises `MockServerError`.
+
+    Only the pair `api_id`/`api_key` is accepted (so that a wrong or swapped key is caught),
+    unless `any_credentials` is set. With transport="respx" only https://api.creatify.ai is
+    answered by the mock; calls to other hosts go to the network, or are refused with
+    `other_hosts="refuse"`.
     """
 
     def __init__(
@@ -64,12 +89,19 @@ class CreatifyMock:
         app: Flask | None = None,
         api_id: str = "creatify-mock-id",
         api_key: str = "creatify-mock-key",
+        any_credentials: bool = False,
+        other_hosts: Literal["network", "refuse"] = "network",
     ) -> None:
         if transport not in ("live", "respx"):
             raise ValueError(f"transport: expected 'live' or 'respx'; got {transport!r}")
+        if other_hosts not in ("network", "refuse"):
+            raise ValueError(f"other_hosts: expected 'network' or 'refuse'; got {other_hosts!r}")
         self.transport = transport
         self.variants = dict(variants or {})
         self.expect_violations = expect_violations
+        self.any_credentials = any_credentials
+        self.other_hosts = other_hosts
+        self.failure_hint = PLAIN_HINT  # the plugin's says how to mark a test instead
         self.api_id, self.api_key = api_id, api_key
         self._own_app = app is None
         self.app = app if app is not None else shared_app(api_id, api_key, config)
@@ -87,33 +119,58 @@ class CreatifyMock:
         if self.transport == "live" and self._server is None:
             self._server = MockServer(self.app).start()
         if self.transport == "respx" and self._router is None:
-            import respx  # only respx users pay for it
-
-            self._router = respx.MockRouter(
-                base_url=CREATIFY_URL, assert_all_called=False, assert_all_mocked=True
-            )
-            wsgi = httpx.WSGITransport(app=self.app)
-
-            def answer(request: httpx.Request) -> httpx.Response:
-                # A plain function, not respx.WSGIHandler: respx inspects the side effect's
-                # signature on every call, which costs ~40 µs more for a callable object.
-                return wsgi.handle_request(request)
-
-            self._router.route().mock(side_effect=answer)
+            self._router = self._respx_router()
             self._router.start()
         return self
 
+    def _respx_router(self) -> Any:
+        try:
+            import respx  # only respx users pay for it
+        except ImportError as exc:
+            raise RespxMissing("respx") from exc
+        router = respx.MockRouter(assert_all_called=False, assert_all_mocked=True)
+        wsgi = httpx.WSGITransport(app=self.app)
+
+        def answer(request: httpx.Request) -> httpx.Response:
+            # A plain function, not respx.WSGIHandler: respx inspects the side effect's
+            # signature on every call, which costs ~40 µs more for a callable object.
+            return wsgi.handle_request(request)
+
+        router.route(scheme="https", host="api.creatify.ai").mock(side_effect=answer)
+        if self.other_hosts == "network":
+            router.route().pass_through()
+        else:
+
+            def refuse(request: httpx.Request) -> httpx.Response:
+                raise AssertionError(
+                    f"creatify-mock: {request.method} {request.url} was refused: this mock "
+                    "answers only https://api.creatify.ai and other_hosts='refuse' keeps "
+                    "every other host off the network (add a route to .router for it, or "
+                    "leave other_hosts at 'network')"
+                )
+
+            router.route().mock(side_effect=refuse)
+        return router
+
     def begin(
-        self, *, variants: Mapping[str, Any] | None = None, expect_violations: bool | None = None
+        self,
+        *,
+        variants: Mapping[str, Any] | None = None,
+        expect_violations: bool | None = None,
+        any_credentials: bool | None = None,
     ) -> CreatifyMock:
-        """Forget every record, request and delivery, then apply this test's variants."""
+        """Forget every record, request and delivery, then apply this test's options."""
         self.controls.reset()
         if variants is not None:
             self.variants = dict(variants)
         if expect_violations is not None:
             self.expect_violations = expect_violations
+        if any_credentials is not None:
+            self.any_credentials = any_credentials
         if self.variants:
             self.controls.set_variants(self.variants)
+        if self.any_credentials:
+            self.controls.accept_any_credentials()
         return self
 
     def stop(self) -> None:
@@ -138,6 +195,10 @@ class CreatifyMock:
         try:
             if exc_type is None:  # never mask the error that is already on its way
                 self.check()
+            elif isinstance(exc, BaseException) and not isinstance(exc, ContractFailure):
+                diagnosis = self.diagnosis()
+                if diagnosis:  # the client's own error stays; what the mock saw goes with it
+                    exc.add_note(diagnosis)
         finally:
             self.stop()
 
@@ -215,28 +276,60 @@ class CreatifyMock:
         return dict(self.controls.fail(record_id, reason)["record"])
 
     def record(self, record_id: str) -> dict[str, Any] | None:
-        """The record as a client would see it now, or None."""
+        """The record as a client would see it now (the JSON of GET /api/product_to_videos/ID/:
+        id, status, the URLs, regen_source_id...), or None when there is no such record."""
         return self.controls.record(record_id)
 
     def set_variants(self, **changes: Any) -> None:
         self.controls.set_variants(changes)
 
-    def journal(self) -> list[dict[str, Any]]:
-        """Every request since the test began, with its verdict and violations."""
-        return [entry.as_dict() for entry in self.controls.journal()]
+    def journal(self) -> list[JournalEntryDict]:
+        """Every request since the test began, oldest first, with its verdict and
+        violations (see `contract_tests.shapes.JournalEntryDict`)."""
+        return [entry.as_dict() for entry in self.controls.journal()]  # type: ignore[misc]
 
-    def webhooks(self, *, wait: float = 5.0) -> list[dict[str, Any]]:
-        """Webhook deliveries, after waiting up to `wait` seconds for those in flight."""
-        return self.controls.webhooks(wait=wait)
+    def webhooks(self, *, wait: float = 5.0) -> list[WebhookDict]:
+        """Webhook deliveries, after waiting up to `wait` seconds for those in flight
+        (see `contract_tests.shapes.WebhookDict`)."""
+        return self.controls.webhooks(wait=wait)  # type: ignore[return-value]
 
     # -- checks ---------------------------------------------------------------------------
 
     def violations(self) -> list[ContractViolation]:
+        """Each request that broke the contract, oldest first: `.rules`, `.violations`
+        (dicts of location, field, rule, expected, actual, message), `.reproduce()` (a curl
+        line) and `str()` (the whole explanation)."""
         return [
-            ContractViolation.from_entry(entry, self.base_url_for_reports, self.api_key)
+            ContractViolation.from_entry(
+                dict(entry),
+                self.base_url_for_reports,
+                self.api_key,
+                in_process=self.transport == "respx",
+            )
             for entry in self.journal()
             if entry["violations"]
         ]
+
+    def refused_credentials(self) -> list[str]:
+        """A line for each request refused for a pair that is not this mock's."""
+        if self.any_credentials:
+            return []
+        return [
+            f"{e['method']} {e['path']} was refused {e['status']}: X-API-ID "
+            f"{e['request_headers'].get('X-API-ID', '')!r} with that X-API-KEY is not this "
+            f"mock's pair. It accepts X-API-ID {self.api_id!r} with X-API-KEY "
+            f"{self.api_key!r}: {WHERE_TO_READ}."
+            for e in self.journal()
+            if e["status"] in (401, 403) and not e["violations"]
+        ]
+
+    def diagnosis(self) -> str:
+        """What the mock saw go wrong during the test (broken rules, refused credentials,
+        its own errors), as text for a failing test's report; empty when nothing did."""
+        parts = [str(v) for v in self.violations()]
+        parts += self.refused_credentials()
+        parts += [f"creatify-mock itself failed: {p}" for p in self.controls.problems()]
+        return "\n".join(parts)
 
     @property
     def base_url_for_reports(self) -> str:
@@ -245,7 +338,7 @@ class CreatifyMock:
     def assert_no_violations(self) -> None:
         found = self.violations()
         if found:
-            raise ContractFailure(tuple(found))
+            raise ContractFailure(tuple(found), self.failure_hint)
 
     def check(self) -> None:
         """What runs at the end of a test: the mock's own health, then the client's requests."""

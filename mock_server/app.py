@@ -71,7 +71,7 @@ def create_app(
             transport=webhook_transport,
         ),
         journal=Journal(config.journal_size, config.journal_bytes),
-        authenticator=Authenticator(config.credentials),
+        authenticator=Authenticator(config.credentials, config.credentials_source),
     )
     if isinstance(clock, ManualClock):
         clock.subscribe(lambda now: _clock_moved(state, now))

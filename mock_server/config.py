@@ -124,9 +124,11 @@ class MockConfig:
     off when the mock listens beyond loopback). `allowed_hosts` are names, beside loopback's,
     that may reach the admin API. `journal_bytes` bounds the journal's size in memory, and
     `max_records` the records the mock keeps (past it, a create is a 503 until a reset).
+    `credentials_source` is what a refused client is told about where to read the pair.
     """
 
     credentials: tuple[Credentials, ...] = ()
+    credentials_source: str = "the pair shown in creatify-mock's banner"
     variants: Variants = field(default_factory=Variants)
     phases: Phases = field(default_factory=Phases)
     failure_rate: float = 0.0

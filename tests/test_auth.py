@@ -9,7 +9,7 @@ import pytest
 from conftest import BASE, Api, image_ready, new_record, video_ready
 from flask import Flask
 
-from mock_server import Credentials, ManualClock, MockConfig, Variants
+from mock_server import Controls, Credentials, ManualClock, MockConfig, Variants
 from mock_server.api.state import state_of
 
 OPERATIONS = [
@@ -64,7 +64,30 @@ def test_configured_credentials_accept_only_their_pair(locked_app: Flask) -> Non
     assert good.status_code == 200
     bad = client.get(BASE, headers={"X-API-ID": "team-id", "X-API-KEY": "guess"})
     assert bad.status_code == 401
-    assert bad.get_json()["detail"].startswith("Incorrect authentication credentials")
+    detail = bad.get_json()["detail"]
+    assert detail.startswith("Incorrect authentication credentials")
+    assert "This mock accepts X-API-ID 'team-id' with its key only" in detail
+    assert "the pair shown in creatify-mock's banner" in detail
+    assert state_of(locked_app).journal.entries()[-1].violations == ()  # wrong, not broken
+
+
+def test_a_swapped_pair_is_named_as_such_and_journaled(locked_app: Flask) -> None:
+    swapped = locked_app.test_client().get(
+        BASE, headers={"X-API-ID": "team-key", "X-API-KEY": "team-id"}
+    )
+    assert swapped.status_code == 401
+    assert "X-API-ID and X-API-KEY are swapped" in swapped.get_json()["detail"]
+    (violation,) = state_of(locked_app).journal.entries()[-1].violations
+    assert (violation.field, violation.rule) == ("X-API-ID", "credentials")
+
+
+def test_any_pair_can_be_accepted_until_a_reset(locked_app: Flask) -> None:
+    controls, client = Controls.of(locked_app), locked_app.test_client()
+    anyone = {"X-API-ID": "me", "X-API-KEY": "mine"}
+    controls.accept_any_credentials()
+    assert client.get(BASE, headers=anyone).status_code == 200
+    controls.reset()
+    assert client.get(BASE, headers=anyone).status_code == 401
 
 
 def test_records_are_private_to_their_account(api: Api, clock: ManualClock) -> None:

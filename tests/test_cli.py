@@ -49,6 +49,11 @@ def test_credentials_can_be_restricted_from_the_environment() -> None:
         with mock.client("ci-id", "ci-key") as good, mock.client("demo", "demo") as bad:
             assert good.get(BASE).status_code == 200
             assert bad.get(BASE).status_code == 401
+            assert "accepts X-API-ID 'ci-id' with its key only" in bad.get(BASE).json()["detail"]
+        with mock.client("ci-key", "ci-id") as swapped:
+            detail = swapped.get(BASE).json()["detail"]
+            assert "X-API-ID and X-API-KEY are swapped" in detail
+            assert "the pair shown in creatify-mock's banner" in detail
 
 
 def test_a_busy_port_is_a_clear_error() -> None:

@@ -34,10 +34,24 @@ def test_a_context_manager_checks_on_the_way_out() -> None:
 
 @pytest.mark.slow
 def test_a_context_manager_does_not_mask_the_block_s_error() -> None:
-    with pytest.raises(KeyError):
+    with pytest.raises(KeyError) as raised:
         with CreatifyMock() as mock, mock.client() as client:
             client.get(BASE, headers={"X-API-KEY": ""})
             raise KeyError("the block's own")
+    # ...but the error carries what the mock saw, as a note under its traceback.
+    (note,) = raised.value.__notes__
+    assert "header X-API-KEY [security]: expected a non-empty header; got empty." in note
+
+
+def test_outside_pytest_the_hint_is_no_pytest_mark() -> None:
+    with pytest.raises(ContractFailure) as raised:
+        with CreatifyMock(transport="respx") as mock, mock.client() as client:
+            client.get(BASE, params={"ids": "abc"})
+    text = str(raised.value)
+    assert text.startswith("creatify-mock: the client sent 1 request that breaks the contract")
+    assert "pytest" not in text
+    assert "CreatifyMock(expect_violations=True)" in text
+    assert "query ids.0 [format]" in text
 
 
 def test_a_decorator_injects_the_mock() -> None:

@@ -18,6 +18,16 @@ def create(client, **body):
 """
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _openapi_loaded_outside() -> None:
+    # pytester's in-process runs unload the modules first imported inside them, and
+    # jsonschema_path's YAML loader breaks when imported a second time: load openapi-core's
+    # view of the spec here, so that this file also runs alone.
+    from mock_server import Contract
+
+    assert Contract.load().openapi is not None
+
+
 def run(pytester: pytest.Pytester, source: str) -> pytest.RunResult:
     pytester.makepyfile(client=CLIENT)
     pytester.makepyfile(test_client=source)
@@ -53,7 +63,7 @@ def test_respx(creatify_respx):
     [
         (
             'client.headers.pop("X-API-KEY"); create(client)',
-            ["header X-API-KEY [security]", "missing", "reproduce with: curl"],
+            ["header X-API-KEY [security]", "missing", "curl -X POST"],
         ),
         (
             'create(client, aspect_ratio="9:16")',
@@ -61,7 +71,7 @@ def test_respx(creatify_respx):
         ),
         (
             'client.post("/api/product_to_videos/gen_image", json={"product_url": "https://a.io/b.png"})',
-            ["path path [path]", "did you mean /api/product_to_videos/gen_image/?"],
+            ["path [path]", "did you mean /api/product_to_videos/gen_image/?"],
         ),
         (
             'rid = create(client).json()["id"]; client.post(f"/api/product_to_videos/{rid}/gen_video/", json={})',
@@ -86,9 +96,17 @@ def test_it({fixture}):
 """,
     )
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*the client sent 1 request that break the contract*"])
+    result.stdout.fnmatch_lines(["*the client sent 1 request that breaks the contract*"])
+    out = result.stdout.str()
     for text in expected:
-        assert text in result.stdout.str(), text
+        assert text in out, text
+    # The failure is the mock's text alone: no frame of the plugin or of CreatifyMock.
+    assert "contract_tests/plugin.py" not in out
+    assert "contract_tests/mock.py" not in out
+    if fixture == "creatify_respx":  # not the real API with made-up keys
+        assert "reproduce with `creatify-mock serve` running" in out
+        assert "curl -X POST http://127.0.0.1:8000/" in out or "curl -X GET" in out
+        assert "curl -X POST https://api.creatify.ai" not in out
 
 
 def test_violations_can_be_expected(pytester: pytest.Pytester) -> None:
@@ -109,7 +127,9 @@ def test_it(creatify_mock):
     result.assert_outcomes(passed=1)
 
 
-def test_the_test_s_own_failure_is_not_masked(pytester: pytest.Pytester) -> None:
+def test_the_test_s_own_failure_is_kept_and_the_violations_shown_beside_it(
+    pytester: pytest.Pytester,
+) -> None:
     result = run(
         pytester,
         """
@@ -122,8 +142,184 @@ def test_it(creatify_mock):
 """,
     )
     result.assert_outcomes(failed=1)
-    assert "the client's own bug" in result.stdout.str()
-    assert "break the contract" not in result.stdout.str()
+    out = result.stdout.str()
+    assert "the client's own bug" in out
+    assert "requests that break the contract" not in out  # no ContractFailure on top of it
+    assert out.index("the client's own bug") < out.index("creatify-mock: what the mock saw")
+    assert 'body aspect_ratio [enum]: expected one of "9x16", "16x9", "1x1"; got "9:16".' in out
+
+
+RAISING_CLIENT = """
+import httpx
+
+class CreatifyClient:
+    # As most clients are written: every answer goes through raise_for_status().
+    def __init__(self, base_url, api_id, api_key, transport=None):
+        self.http = httpx.Client(base_url=base_url, headers={"X-API-ID": api_id, "X-API-KEY": api_key})
+
+    def create(self, product_url, aspect_ratio="9x16", path="/api/product_to_videos/gen_image/"):
+        answer = self.http.post(path, json={"product_url": product_url, "aspect_ratio": aspect_ratio})
+        answer.raise_for_status()
+        return answer.json()
+"""
+
+
+@pytest.mark.parametrize("fixture", ["creatify_mock", "creatify_respx"])
+def test_a_client_that_raises_still_gets_the_diagnosis(
+    pytester: pytest.Pytester, fixture: str
+) -> None:
+    pytester.makepyfile(creatify_client=RAISING_CLIENT)
+    result = run(
+        pytester,
+        f"""
+from creatify_client import CreatifyClient
+
+def test_bad_enum({fixture}):
+    client = CreatifyClient({fixture}.base_url, {fixture}.api_id, {fixture}.api_key)
+    client.create("https://example.com/shoe.jpg", aspect_ratio="9:16")
+
+def test_missing_slash({fixture}):
+    client = CreatifyClient({fixture}.base_url, {fixture}.api_id, {fixture}.api_key)
+    client.create("https://example.com/shoe.jpg", path="/api/product_to_videos/gen_image")
+""",
+    )
+    result.assert_outcomes(failed=2)
+    out = result.stdout.str()
+    # The test's own error stays, and the report says what was wrong with the request.
+    assert "HTTPStatusError: Client error '400 Bad Request'" in out
+    assert "HTTPStatusError: Client error '404 Not Found'" in out
+    assert out.count("creatify-mock: what the mock saw") == 2
+    assert (
+        "POST /api/product_to_videos/gen_image/ (product_to_videos_gen_image) broke the "
+        "contract; the mock answered 400:" in out
+    )
+    line = 'body aspect_ratio [enum]: expected one of "9x16", "16x9", "1x1"; got "9:16".'
+    assert line in out
+    assert out.count('got "9:16"') == 1  # said once, not twice
+    assert "did you mean /api/product_to_videos/gen_image/?" in out
+    assert out.count("curl -X POST") == 2
+
+
+def test_a_passing_test_gets_no_section(pytester: pytest.Pytester) -> None:
+    result = run(
+        pytester,
+        """
+import pytest
+from client import make_client, create
+
+@pytest.mark.creatify_mock(expect_violations=True)
+def test_refusal_is_the_point(creatify_mock):
+    with make_client(creatify_mock) as client:
+        assert create(client, aspect_ratio="9:16").status_code == 400
+""",
+    )
+    result.assert_outcomes(passed=1)
+    assert "what the mock saw" not in result.stdout.str()
+
+
+def test_wrong_credentials_say_which_pair_the_mock_expects(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(creatify_client=RAISING_CLIENT)
+    result = run(
+        pytester,
+        """
+import pytest
+from creatify_client import CreatifyClient
+
+def test_made_up_pair(creatify_mock):
+    CreatifyClient(creatify_mock.base_url, "my-id", "my-key").create("https://a.io/b.png")
+
+def test_swapped_pair_swallowed(creatify_mock):
+    client = CreatifyClient(creatify_mock.base_url, creatify_mock.api_key, creatify_mock.api_id)
+    try:
+        client.create("https://a.io/b.png")
+    except Exception:
+        pass  # a client that swallows the 401: the swap is still caught
+
+@pytest.mark.creatify_mock(any_credentials=True)
+def test_any_pair_when_asked(creatify_mock):
+    assert CreatifyClient(creatify_mock.base_url, "my-id", "my-key").create("https://a.io/b.png")["id"]
+
+def test_the_next_test_is_strict_again(creatify_mock):
+    with pytest.raises(Exception, match="401"):
+        CreatifyClient(creatify_mock.base_url, "my-id", "my-key").create("https://a.io/b.png")
+""",
+    )
+    result.assert_outcomes(passed=2, failed=2)
+    out = result.stdout.str()
+    assert "HTTPStatusError: Client error '401 Unauthorized'" in out
+    assert (
+        "POST /api/product_to_videos/gen_image/ was refused 401: X-API-ID 'my-id' with that "
+        "X-API-KEY is not this mock's pair. It accepts X-API-ID 'creatify-mock-id' with "
+        "X-API-KEY 'creatify-mock-key': read them from creatify_mock.api_id and "
+        "creatify_mock.api_key" in out
+    )
+    assert "any_credentials=True" in out
+    assert "header X-API-ID [credentials]" in out
+    assert "X-API-ID and X-API-KEY are swapped" in out
+
+
+def test_respx_answers_creatify_and_lets_other_hosts_through(pytester: pytest.Pytester) -> None:
+    result = run(
+        pytester,
+        """
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import httpx
+import pytest
+
+class Storage(BaseHTTPRequestHandler):  # a stand-in for S3, on loopback
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Length", "7")
+        self.end_headers()
+        self.wfile.write(b"bucket!")
+
+    def log_message(self, *args):
+        pass
+
+@pytest.fixture
+def storage():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Storage)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+def test_both_hosts(creatify_respx, storage):
+    with httpx.Client(headers=creatify_respx.headers) as client:
+        assert client.get("https://api.creatify.ai/api/product_to_videos/").json() == []
+        assert client.get(storage + "/shoe.jpg").text == "bucket!"
+
+@pytest.mark.creatify_mock(other_hosts="refuse")
+def test_strict(creatify_respx, storage):
+    with httpx.Client(headers=creatify_respx.headers) as client:
+        assert client.get("https://api.creatify.ai/api/product_to_videos/").json() == []
+        client.get(storage + "/shoe.jpg")
+""",
+    )
+    result.assert_outcomes(passed=1, failed=1)
+    out = result.stdout.str()
+    assert "/shoe.jpg was refused: this mock answers only https://api.creatify.ai" in out
+    assert "other_hosts='refuse'" in out
+
+
+def test_without_respx_the_fixture_names_the_extra(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(
+        """
+import sys
+sys.modules["respx"] = None  # as if the [testing] extra were not installed
+"""
+    )
+    result = run(
+        pytester,
+        """
+def test_it(creatify_respx):
+    pass
+""",
+    )
+    result.assert_outcomes(errors=1)
+    assert "pip install 'creatify-mock[testing]'" in result.stdout.str()
 
 
 def test_variants_come_from_the_marker(pytester: pytest.Pytester) -> None:

@@ -17,9 +17,11 @@ HEADERS = ("X-API-ID", "X-API-KEY")
 @dataclass(frozen=True)
 class Authenticator:
     """With no configured credentials any non-empty pair is accepted, and each X-API-ID
-    is its own account; otherwise the pair must be one of `credentials`."""
+    is its own account; otherwise the pair must be one of `credentials`. `source` says
+    where a user reads the accepted pair (the banner, a fixture's attributes)."""
 
     credentials: tuple[Credentials, ...] = ()
+    source: str = "the pair shown in creatify-mock's banner"
 
     def account(self, headers: Mapping[str, str], failure_status: int) -> str:
         for name in HEADERS:
@@ -35,19 +37,31 @@ class Authenticator:
                     problem=state,
                 )
         api_id, api_key = headers["X-API-ID"], headers["X-API-KEY"]
-        if self.credentials and not any(
+        if not self.credentials or any(
             _same(c.api_id, api_id) and _same(c.api_key, api_key) for c in self.credentials
         ):
+            return api_id
+        if any(_same(c.api_id, api_key) and _same(c.api_key, api_id) for c in self.credentials):
+            # A client bug rather than a wrong secret: said as such, and journaled.
             raise Unauthenticated(
                 failure_status,
-                f"Incorrect authentication credentials: no account has X-API-ID {api_id!r} "
-                "with that X-API-KEY. Use a pair shown in creatify-mock's banner.",
+                "Incorrect authentication credentials: X-API-ID and X-API-KEY are swapped "
+                "(the X-API-ID header carries the key, X-API-KEY the id). Send the id as "
+                f"X-API-ID and the key as X-API-KEY: {self.source}.",
+                header="X-API-ID",
+                problem="swapped with X-API-KEY",
             )
-        return api_id
+        expected = " or ".join(repr(c.api_id) for c in self.credentials)
+        raise Unauthenticated(
+            failure_status,
+            f"Incorrect authentication credentials: no account has X-API-ID {api_id!r} "
+            f"with that X-API-KEY. This mock accepts X-API-ID {expected} with its key only: "
+            f"{self.source}.",
+        )
 
     def _hint(self) -> str:
         if self.credentials:
-            return " (use a pair shown in creatify-mock's banner)"
+            return f" ({self.source})"
         return " (this mock accepts any non-empty pair)"
 
 

@@ -209,9 +209,18 @@ class Controls:
         ]
         return [f"{type(e).__name__}: {e}" for e in state.errors] + own
 
+    def accept_any_credentials(self, on: bool = True) -> None:
+        """Accept any non-empty X-API-ID/X-API-KEY pair, as `serve` does without --api-id
+        (each X-API-ID its own account); off, only the configured pairs again. A reset
+        turns it off."""
+        if not isinstance(on, bool):
+            raise AdminError(400, f"accept_any_credentials: expected true or false; got {on!r}")
+        self._state.accept_any_credentials(on)
+
     def reset(self) -> int:
         """Forget every record, request, delivery, queued outcome and fault; variants back
-        to the configured ones. Returns how many records are left (0)."""
+        to the configured ones, and the configured credentials. Returns how many records
+        are left (0)."""
         self._state.reset()
         return self._state.store.count()
 

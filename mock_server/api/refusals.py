@@ -44,7 +44,20 @@ def _api_error(error: BaseException, exchange: Exchange) -> Reply:
 
 def _unauthenticated(error: BaseException, exchange: Exchange) -> Reply:
     assert isinstance(error, Unauthenticated)
-    if error.header is not None:  # a client that leaves a header out breaks the contract
+    if error.header is None:  # a wrong pair: the client's to fix, but no broken contract
+        return _api_error(error, exchange)
+    if error.problem.startswith("swapped"):
+        exchange.violations = [
+            Violation(
+                "header",
+                error.header,
+                "credentials",
+                "the account's id",
+                "its key (X-API-ID and X-API-KEY swapped)",
+                error.detail,
+            )
+        ]
+    else:  # a client that leaves a header out breaks the contract
         exchange.violations = [
             Violation(
                 "header",

@@ -87,8 +87,16 @@ class MockState:
         self.webhooks.clear()
         self.faults.clear()
         self.errors.clear()
+        self.accept_any_credentials(False)
         with self._lock:
             self._variants = self.config.variants
+
+    def accept_any_credentials(self, on: bool) -> None:
+        """Any non-empty pair (as `serve` without --api-id), or the configured ones again."""
+        config = self.config
+        self.authenticator = Authenticator(
+            () if on else config.credentials, config.credentials_source
+        )
 
     def close(self) -> None:
         self.simulator.close()

@@ -44,6 +44,11 @@ def _json_type(value: Any) -> str:
     return "object"
 
 
+def _typed(value: Any) -> str:
+    """The JSON type and the value: `string "9:16"`, `integer 5`; null is said once."""
+    return "null" if value is None else f"{_json_type(value)} {show(value)}"
+
+
 def show(value: Any) -> str:
     text = json.dumps(value, default=str)
     return text if len(text) <= 80 else text[:77] + "..."
@@ -63,7 +68,7 @@ def _describe(error: Any) -> tuple[str, str, str]:
         ]
         if branches and all(e.validator == "type" for e in error.context):
             types = [t for e in error.context for t in _as_list(e.validator_value)]
-            return "type", _expected_types(types), f"{_json_type(value)} {show(value)}"
+            return "type", _expected_types(types), _typed(value)
         if branches:
             return _describe(min(branches, key=lambda e: len(e.relative_schema_path)))
     if rule == "enum":
@@ -83,7 +88,7 @@ def _describe(error: Any) -> tuple[str, str, str]:
         bound = "at most" if rule == "maxItems" else "at least"
         return rule, f"{bound} {error.validator_value} entries", f"{len(value)} entries"
     if rule == "type":
-        return rule, _expected_types(error.validator_value), f"{_json_type(value)} {show(value)}"
+        return rule, _expected_types(error.validator_value), _typed(value)
     return str(rule), str(error.validator_value), show(value)
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from .api.controls import Controls
 from .api.errors import AdminError, ApiError, FieldErrors
 from .api.journal import JournalEntry, fingerprint
-from .app import close_app, create_app
+from .app import close_app, create_app, create_replay_app
 from .choices import Choice
 from .config import Credentials, MockConfig, Phases, Variants
 from .contract.spec import Contract, default_spec_path
@@ -21,7 +21,6 @@ from .contract.violations import Violation
 from .errors import MockError
 from .lifecycle.clock import Clock, ManualClock, SystemClock
 from .lifecycle.errors import RecordNotFound, StateFileError, StoreFull, WrongState
-from .recordings.replay import create_replay_app
 from .server import MockServer
 
 if TYPE_CHECKING:

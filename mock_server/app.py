@@ -5,6 +5,7 @@ callable; Flask serves what the pipeline hands it: the admin API under /__mock__
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flask import Flask, Response, current_app, jsonify
@@ -14,6 +15,7 @@ from .api import admin
 from .api.auth import Authenticator
 from .api.journal import Journal
 from .api.pipeline import ApiPipeline
+from .api.replaying import Recordings
 from .api.state import EXTENSION, MockState, state_of
 from .api.webhooks import TargetPolicy, WebhookDispatcher
 from .config import MockConfig
@@ -22,13 +24,15 @@ from .contract.validator import Validator
 from .lifecycle.clock import Clock, ManualClock, SystemClock
 from .lifecycle.outcomes import OutcomePolicy
 from .lifecycle.store import Store
+from .recordings.replay import Replayer, load_recordings
 
 if TYPE_CHECKING:  # httpx costs 0.1 s to import; only webhook deliveries need it
     import httpx
 
-__all__ = ["ADMIN_PREFIX", "close_app", "create_app"]
+__all__ = ["ADMIN_PREFIX", "REPLAY_EXTENSION", "close_app", "create_app", "create_replay_app"]
 
 ADMIN_PREFIX = "/__mock__"
+REPLAY_EXTENSION = "creatify_replay"
 
 
 def create_app(
@@ -37,11 +41,13 @@ def create_app(
     clock: Clock | None = None,
     contract: Contract | None = None,
     webhook_transport: httpx.BaseTransport | None = None,
+    recordings: Recordings | None = None,
 ) -> Flask:
     """Build a mock of the Product-to-Video API.
 
     `clock` defaults to the system's; pass a `ManualClock` to move time by hand.
     `webhook_transport` (an httpx transport) replaces the network for webhook deliveries.
+    `recordings`, when given, answer every operation in place of the simulator.
     """
     config = config or MockConfig()
     contract = contract or Contract.load()
@@ -72,6 +78,7 @@ def create_app(
         ),
         journal=Journal(config.journal_size, config.journal_bytes),
         authenticator=Authenticator(config.credentials, config.credentials_source),
+        recordings=recordings,
     )
     if isinstance(clock, ManualClock):
         clock.subscribe(lambda now: _clock_moved(state, now))
@@ -86,6 +93,25 @@ def create_app(
     app.wsgi_app = ApiPipeline(  # type: ignore[method-assign]
         state, app.wsgi_app, flask_prefix=ADMIN_PREFIX
     )
+    return app
+
+
+def create_replay_app(
+    path: str | Path,
+    config: MockConfig | None = None,
+    *,
+    match: str = "flow",
+    contract: Contract | None = None,
+    clock: Clock | None = None,
+) -> Flask:
+    """A mock whose operations answer from the HAR recordings at `path` (a file or a
+    folder), matched by operation and place in the flow, or with `match="body"` by method,
+    path, query and body. Auth, validation, the journal and the log stay the mock's own.
+    Raises FileNotFoundError or ValueError naming the file it cannot use."""
+    contract = contract or Contract.load()
+    replayer = Replayer(load_recordings(Path(path)), contract, match)
+    app = create_app(config, clock=clock, contract=contract, recordings=replayer)
+    app.extensions[REPLAY_EXTENSION] = replayer
     return app
 
 

@@ -1,5 +1,6 @@
 """What the `creatify-mock` commands share: the version, the loopback test, serving until
-interrupted, and the check of a number of seconds."""
+interrupted, the check of a number of seconds, and a --spec file loaded or refused in one
+line."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from importlib import metadata
 import click
 from flask import Flask
 
+from .contract.spec import Contract
 from .server import serve_forever
 
-__all__ = ["finite", "is_loopback", "run", "version"]
+__all__ = ["finite", "is_loopback", "load_contract", "run", "version"]
 
 
 def version() -> str:
@@ -56,3 +58,34 @@ def finite(ctx: click.Context, param: click.Parameter, value: float) -> float:
     if not math.isfinite(value):
         raise click.BadParameter(f"expected a finite number of seconds; got {value!r}")
     return value
+
+
+def load_contract(spec_path: str | None) -> Contract:
+    """The bundled spec, or the user's --spec file checked whole now (openapi-core's check,
+    which the bundled spec is spared at start): a file that is no usable OpenAPI document is
+    one line naming it."""
+    if spec_path is None:
+        return Contract.load()
+    try:
+        contract = Contract.load(spec_path)
+        if not contract.operations:
+            raise ValueError("it documents no operation (expected paths with operationIds)")
+        assert contract.openapi is not None
+    except Exception as exc:  # any failure to read a user's spec is the file's, not a bug
+        raise click.ClickException(
+            f"--spec {spec_path} is not a usable OpenAPI 3.1 document: {_reason(exc)}; "
+            "fix it, or leave --spec out to serve the bundled spec"
+        ) from None
+    return contract
+
+
+def _reason(exc: BaseException) -> str:
+    where = getattr(exc, "json_path", None)  # openapi-spec-validator's: where it broke
+    message = getattr(exc, "message", None) if where else None
+    if where and message:
+        return f"{message} at {where}"
+    if isinstance(exc, KeyError):
+        return f"it has no {exc.args[0]!r}"
+    text = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+    text = text or type(exc).__name__
+    return text if len(text) <= 300 else text[:297] + "..."

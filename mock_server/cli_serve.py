@@ -12,20 +12,23 @@ from typing import TYPE_CHECKING
 import click
 from flask import Flask
 
-from .app import create_app
+from .app import create_app, create_replay_app
 from .config import Credentials, EmptyValues, MockConfig, Phases, Timestamps, Variants
 from .contract.spec import Contract
 from .lifecycle.clock import ManualClock, SystemClock
 from .lifecycle.errors import StateFileError
+from .recordings.replay import MATCHES, default_recording_path
 from .server import serve_fast
 
 if TYPE_CHECKING:  # the recorder is imported when `record` runs (it pulls in httpx)
     pass
 
 
-from .cli_common import finite, is_loopback, run, version
+from .cli_common import finite, is_loopback, load_contract, run, version
 
 __all__ = ["serve"]
+
+SHIPPED = "<shipped>"  # --replay with no path: the synthetic recording shipped with the mock
 
 
 @click.command()
@@ -165,8 +168,19 @@ __all__ = ["serve"]
 @click.option(
     "--replay",
     "replay_dir",
-    type=click.Path(exists=True, path_type=Path),
-    help="Answer from HAR recordings (a file or a folder) instead of simulating.",
+    is_flag=False,
+    flag_value=SHIPPED,
+    metavar="[PATH]",
+    help="Answer from HAR recordings (a file or a folder) instead of simulating; auth, "
+    "validation and the journal stay. Alone, the shipped synthetic recording of a whole flow.",
+)
+@click.option(
+    "--replay-match",
+    type=click.Choice(MATCHES),
+    default="flow",
+    show_default=True,
+    help="flow: by operation and the record's place in the flow (any client's bodies); "
+    "body: by method, path, query and body, as recorded.",
 )
 def serve(
     host: str,
@@ -193,7 +207,8 @@ def serve(
     allow_private_webhooks: bool,
     threads: int,
     quiet: bool,
-    replay_dir: Path | None,
+    replay_dir: str | None,
+    replay_match: str,
 ) -> None:
     """Serve the mock API (validating every request and response) until interrupted.
 
@@ -210,6 +225,11 @@ def serve(
     """
     if bool(api_id) != bool(api_key):
         raise click.UsageError("--api-id and --api-key go together: give both or neither.")
+    if replay_dir is not None and (state_path or manual_clock):
+        raise click.UsageError(
+            "--replay answers from recordings and keeps no records: leave out "
+            + ("--state" if state_path else "--manual-clock")
+        )
     if not is_loopback(host) and not admin_token:
         admin_token = secrets.token_urlsafe(16)
     config = MockConfig(
@@ -230,9 +250,10 @@ def serve(
         format="%(asctime)s %(message)s",
         stream=sys.stderr,
     )
-    contract = Contract.load(spec_path)
-    if replay_dir is not None:
-        app = _replay_app(replay_dir)
+    contract = load_contract(spec_path)
+    replaying = None if replay_dir is None else _recordings(replay_dir)
+    if replaying is not None:
+        app = _replay_app(replaying, config, contract, replay_match)
     else:
         clock = ManualClock() if manual_clock else SystemClock()
         try:
@@ -243,8 +264,8 @@ def serve(
         _print_banner,
         config=config,
         contract=contract,
-        manual_clock=manual_clock and replay_dir is None,
-        replay_dir=replay_dir,
+        manual_clock=manual_clock,
+        replaying=None if replaying is None else f"{replaying} (matched by {replay_match})",
     )
     run(app, host, port, threads, banner, lambda: "creatify-mock: stopped", serve_fast)
 
@@ -264,13 +285,20 @@ def _variants(
         raise click.UsageError(str(exc)) from None
 
 
-def _replay_app(replay_dir: Path) -> Flask:
-    from .recordings.replay import create_replay_app
-
+def _recordings(replay_dir: str) -> Path:
+    if replay_dir != SHIPPED:
+        return Path(replay_dir)
     try:
-        return create_replay_app(replay_dir)
-    except (FileNotFoundError, ValueError) as exc:
-        raise click.ClickException(str(exc)) from exc
+        return default_recording_path()
+    except FileNotFoundError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _replay_app(path: Path, config: MockConfig, contract: Contract, match: str) -> Flask:
+    try:
+        return create_replay_app(path, config, match=match, contract=contract)
+    except (FileNotFoundError, ValueError) as exc:  # one line naming the file
+        raise click.ClickException(str(exc)) from None
 
 
 def _print_banner(
@@ -279,7 +307,7 @@ def _print_banner(
     config: MockConfig,
     contract: Contract,
     manual_clock: bool,
-    replay_dir: Path | None,
+    replaying: str | None,
 ) -> None:
     """What a user needs to start: the URL, the credentials, a curl line, the admin API."""
     pair = config.credentials[0] if config.credentials else Credentials("demo", "demo")
@@ -303,14 +331,16 @@ def _print_banner(
         lines.append(f"  admin token  X-Mock-Admin-Token: {config.admin_token}")
     clock_text = "manual (POST /__mock__/clock/advance)" if manual_clock else "system"
     phases = config.phases
-    lines += [
-        (
-            f"  clock        {clock_text}; phases {phases.initializing:g}s / "
-            f"{phases.image_generating:g}s / {phases.video_generating:g}s"
-        ),
-        f"  state        {config.state_path or 'in memory'}"
-        + (f"; replaying {replay_dir}" if replay_dir else ""),
-        f"  spec         {contract.path}",
-    ]
+    if replaying:
+        lines.append(f"  answers      recorded in {replaying}; auth and validation first")
+    else:
+        lines += [
+            (
+                f"  clock        {clock_text}; phases {phases.initializing:g}s / "
+                f"{phases.image_generating:g}s / {phases.video_generating:g}s"
+            ),
+            f"  state        {config.state_path or 'in memory'}",
+        ]
+    lines.append(f"  spec         {contract.path}")
     click.echo("\n".join(lines), nl=True)
     sys.stdout.flush()

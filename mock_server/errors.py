@@ -8,7 +8,8 @@ MockError                      mock_server.errors: the root
 ├── StateFileError             mock_server.lifecycle.errors: a --state file the mock refuses
 ├── ApiError                   mock_server.api.errors: an HTTP answer in DRF's shape
 │   ├── FieldErrors            400 {"field": ["message", ...]}
-│   └── Unauthenticated        401/403: no usable X-API-ID/X-API-KEY pair
+│   ├── Unauthenticated        401/403: no usable X-API-ID/X-API-KEY pair
+│   └── NotRecorded            404: replaying, and no recording answers this request
 ├── UnknownPath                404 naming the nearest documented path
 ├── MethodNotAllowed           405 with Allow
 ├── BodyTooLarge               413

@@ -35,12 +35,17 @@ def test_the_wheel_bundles_the_spec_and_finds_it(tmp_path: Path) -> None:
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
         bundled = archive.read("mock_server/_spec/openapi.yaml")
+        archive_bytes = {n: archive.read(n) for n in names if n.endswith(".har")}
         archive.extractall(tmp_path / "site")
     assert bundled == (ROOT / "spec" / "openapi.yaml").read_bytes()
+    recording = "mock_server/_recordings/synthetic-flow.har"  # what `serve --replay` answers
+    assert archive_bytes[recording] == (ROOT / "fixtures/recorded/synthetic-flow.har").read_bytes()
     assert not any(name.startswith(("tests/", "spec/")) for name in names)
     probe = (
         "from mock_server import Contract, default_spec_path;"
-        "print(default_spec_path()); print(len(Contract.load().operations))"
+        "from mock_server.recordings.replay import default_recording_path;"
+        "print(default_spec_path()); print(len(Contract.load().operations));"
+        "print(default_recording_path())"
     )
     result = subprocess.run(
         [sys.executable, "-c", probe],
@@ -51,6 +56,9 @@ def test_the_wheel_bundles_the_spec_and_finds_it(tmp_path: Path) -> None:
         timeout=60,
         check=True,
     )
-    found, operations = result.stdout.split()
+    found, operations, recording = result.stdout.split()
     assert found == str(tmp_path / "site" / "mock_server" / "_spec" / "openapi.yaml")
     assert operations == "6"
+    assert recording == str(
+        tmp_path / "site" / "mock_server" / "_recordings" / "synthetic-flow.har"
+    )

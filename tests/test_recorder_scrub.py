@@ -17,11 +17,10 @@ import httpx
 import pytest
 from flask import Flask
 
-from mock_server import Contract, ManualClock, MockConfig, create_app
+from mock_server import Contract, ManualClock, MockConfig, create_app, create_replay_app
 from mock_server.recordings.drift import check_path
 from mock_server.recordings.har import HarFile
 from mock_server.recordings.recorder import ScrubbingFormatter, create_recorder
-from mock_server.recordings.replay import create_replay_app
 from mock_server.recordings.scrub import SCRUBBED, Scrubber
 
 BASE = "/api/product_to_videos/"

@@ -25,11 +25,10 @@ import pytest
 from flask import Flask
 from live import COMMAND
 
-from mock_server import Contract, MockServer
+from mock_server import Contract, MockServer, create_replay_app
 from mock_server.recordings.drift import check_path
 from mock_server.recordings.har import HarFile
 from mock_server.recordings.recorder import create_recorder
-from mock_server.recordings.replay import create_replay_app
 
 pytestmark = pytest.mark.slow  # each test serves on a loopback port or runs the command
 
@@ -145,7 +144,8 @@ def test_an_upstream_down_or_answering_garbage_gets_502_recorded_as_a_failure(
     assert entry["_upstream_failure"]["answered"] == 502
     assert check_path(har, contract) == (1, [])  # the request is checked; no response to check
     replay = create_replay_app(har).test_client()
-    assert replay.post(BASE + "gen_image/", json=GEN_IMAGE).status_code == 502
+    auth = {"X-API-ID": "a", "X-API-KEY": "k"}
+    assert replay.post(BASE + "gen_image/", json=GEN_IMAGE, headers=auth).status_code == 502
 
 
 def test_a_slow_upstream_gets_504_and_holds_up_no_other_client(

@@ -15,11 +15,10 @@ import pytest
 from flask import Flask
 from live import COMMAND, LiveMock
 
-from mock_server import ManualClock, MockConfig, MockServer, create_app
+from mock_server import ManualClock, MockConfig, MockServer, create_app, create_replay_app
 from mock_server.api.state import state_of
 from mock_server.recordings.drift import check_path
 from mock_server.recordings.recorder import create_recorder
-from mock_server.recordings.replay import create_replay_app
 from mock_server.recordings.scrub import Scrubber
 
 API_ID, API_KEY = "acct_7fQ2xK9mP4wL", "sk_live_51Hq8ZyX2c9vT0pQrStUvWx"
@@ -100,14 +99,22 @@ def test_a_recorded_flow_is_scrubbed_valid_and_replays(
 def test_replay_names_the_nearest_recordings(upstream: tuple[Flask, str], tmp_path: Path) -> None:
     app, url = upstream
     _record(url, tmp_path, state_of(app).clock.advance)  # type: ignore[attr-defined]
+    auth = {"X-API-ID": "someone", "X-API-KEY": "else"}
     replay = create_replay_app(tmp_path).test_client()
-    missing = replay.get(f"{BASE}3c90c3cc-0d44-4b50-8888-8dd25736052a/gen_video/")
+    unknown = "3c90c3cc-0d44-4b50-8888-8dd25736052a"
+    missing = replay.get(f"{BASE}{unknown}/", headers=auth)
     assert missing.status_code == 404
     detail = missing.get_json()["detail"]
-    assert "no recording matches GET" in detail
-    assert "Nearest recordings" in detail
-    other_body = replay.post(BASE + "gen_image/", json={"product_url": "https://x.io/y.png"})
-    assert "with another body" in other_body.get_json()["detail"]
+    assert f"no recording answers GET {BASE}{unknown}/ (product_to_videos_retrieve)" in detail
+    assert "the recordings hold no record" in detail and "their records: " in detail
+    by_body = create_replay_app(tmp_path, match="body").test_client()
+    other = by_body.post(
+        BASE + "gen_image/", json={"product_url": "https://x.io/y.png"}, headers=auth
+    )
+    assert "with another body" in other.get_json()["detail"]
+    missing = by_body.get(f"{BASE}{unknown}/", headers=auth)
+    assert "no recording matches GET" in missing.get_json()["detail"]
+    assert "Nearest recordings" in missing.get_json()["detail"]
 
 
 def _drifting(app: Flask) -> Callable[..., Any]:

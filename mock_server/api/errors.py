@@ -19,6 +19,7 @@ __all__ = [
     "InvalidRequest",
     "MalformedJson",
     "MethodNotAllowed",
+    "NotRecorded",
     "Unauthenticated",
     "UnknownPath",
 ]
@@ -62,6 +63,11 @@ class Unauthenticated(ApiError):
 
     header: str | None = None
     problem: str = "wrong"  # missing, empty or wrong
+
+
+@dataclass
+class NotRecorded(ApiError):
+    """Replaying: no recording answers this valid request (404 naming the nearest)."""
 
 
 @dataclass

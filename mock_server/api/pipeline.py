@@ -29,6 +29,7 @@ from .headers import EnvironHeaders
 from .operations import perform
 from .prefer import parse_prefer
 from .refusals import refusal
+from .replaying import replay
 from .reply import Reply
 from .state import MockState
 
@@ -99,6 +100,8 @@ class ApiPipeline:
         )
         if verdict.violations:
             raise InvalidRequest(verdict.violations)
+        if state.recordings is not None:  # replaying: the answer comes from a recording
+            return replay(state.recordings, exchange)
         prefer = environ.get("HTTP_PREFER")
         preference = parse_prefer(prefer) if prefer else _NO_PREFERENCE
         done = perform(state, operation, exchange.account, verdict, preference)

@@ -22,6 +22,7 @@ from .exchange import Concluder
 from .faults import FaultQueue
 from .journal import Journal
 from .render import render
+from .replaying import Recordings
 from .webhooks import WebhookDispatcher
 
 __all__ = ["EXTENSION", "MockState", "state_of"]
@@ -41,6 +42,7 @@ class MockState:
     journal: Journal
     authenticator: Authenticator
     faults: FaultQueue = field(default_factory=FaultQueue)
+    recordings: Recordings | None = None  # replaying: operations answer from these
     simulator: Simulator = field(init=False)
     concluder: Concluder = field(init=False)
     # The last 100 of the mock's own failures, for Controls.problems() and the tests.
@@ -88,6 +90,8 @@ class MockState:
         self.faults.clear()
         self.errors.clear()
         self.accept_any_credentials(False)
+        if self.recordings is not None:
+            self.recordings.reset()
         with self._lock:
             self._variants = self.config.variants
 

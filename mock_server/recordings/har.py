@@ -29,6 +29,7 @@ from .scrub import SCRUBBED
 __all__ = [
     "SCRUBBED",
     "Entry",
+    "HarError",
     "HarFile",
     "HarWriter",
     "entry_from_exchange",
@@ -116,12 +117,23 @@ class HarFile:
 
     @classmethod
     def load(cls, path: Path) -> HarFile:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        log = data.get("log")
+        """The file's entries; a file that is no HAR (not UTF-8, not JSON, no log.entries,
+        an entry without its request or response) raises HarError naming it."""
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except UnicodeDecodeError as exc:
+            raise HarError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        except ValueError as exc:
+            raise HarError(f"{path}: not JSON ({exc})") from None
+        log = data.get("log") if isinstance(data, dict) else None
         if not isinstance(log, dict) or not isinstance(log.get("entries"), list):
-            raise ValueError(f"{path}: expected a HAR file with log.entries; got {list(data)[:5]}")
+            got = f"keys {list(data)[:5]}" if isinstance(data, dict) else type(data).__name__
+            raise HarError(f"{path}: expected a HAR file with log.entries; got {got}")
+        for index, entry in enumerate(log["entries"]):
+            _check_entry(path, index, entry)
         meta = log.get("_creatify", {})
-        return cls(path, meta.get("kind", "recorded"), log["entries"], log.get("comment", ""))
+        kind = meta.get("kind", "recorded") if isinstance(meta, dict) else "recorded"
+        return cls(path, kind, log["entries"], str(log.get("comment", "")))
 
     def document(self) -> dict[str, Any]:
         from importlib import metadata
@@ -151,6 +163,26 @@ class HarFile:
 
     def iter_entries(self) -> list[Entry]:
         return [Entry(e, self.path, i) for i, e in enumerate(self.entries)]
+
+
+class HarError(ValueError):
+    """A file that is not HAR, or an entry that is not one: the message names the file."""
+
+
+def _check_entry(path: Path, index: int, entry: Any) -> None:
+    request = entry.get("request") if isinstance(entry, dict) else None
+    response = entry.get("response") if isinstance(entry, dict) else None
+    if not (
+        isinstance(request, dict)
+        and isinstance(request.get("method"), str)
+        and isinstance(request.get("url"), str)
+        and isinstance(response, dict)
+        and isinstance(response.get("status"), int)
+    ):
+        raise HarError(
+            f"{path}#{index + 1}: expected a HAR entry with request.method, request.url and "
+            "response.status"
+        )
 
 
 class HarWriter:

@@ -9,13 +9,11 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .contract.spec import Contract
-
 if TYPE_CHECKING:  # the recorder is imported when `record` runs (it pulls in httpx)
     from .recordings.recorder import Recorder
 
 
-from .cli_common import finite, run
+from .cli_common import finite, load_contract, run
 
 __all__ = ["fixtures", "record"]
 
@@ -43,8 +41,14 @@ def _upstream_url(ctx: click.Context, param: click.Parameter, value: str) -> str
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder for the HAR recording (one new file per run).",
 )
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8001, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    default=8001,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port to listen on; 0 picks a free one.",
+)
 @click.option(
     "--scrub",
     "scrub_values",
@@ -125,20 +129,65 @@ def fixtures() -> None:
 
 @fixtures.command("check")
 @click.argument("path", default="fixtures", type=click.Path(exists=True, path_type=Path))
-@click.option("--spec", "spec_path", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--spec",
+    "spec_path",
+    type=click.Path(exists=True, dir_okay=False),
+    help="OpenAPI file to check against (default: the bundled spec/openapi.yaml).",
+)
 @click.option("--show-excused", is_flag=True, help="Also list drift that a fixture explains.")
-def fixtures_check(path: Path, spec_path: str | None, show_excused: bool) -> None:
-    """Check every exchange under PATH against the spec; exit 1 on unexplained drift."""
-    from .recordings.drift import check_path
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Also fail on client errors: requests the spec refuses that the API refused as the "
+    "spec says (listed apart, never counted as drift).",
+)
+def fixtures_check(path: Path, spec_path: str | None, show_excused: bool, strict: bool) -> None:
+    """Check every exchange under PATH against the spec.
 
-    checked, drifts = check_path(path, Contract.load(spec_path))
-    open_drifts = [d for d in drifts if not d.excused_by]
-    for drift in drifts:
-        if show_excused or not drift.excused_by:
+    Exit 1 on drift no fixture explains (and with --strict on a client error), 2 when PATH
+    holds no HAR exchange."""
+    from .recordings.drift import check_path
+    from .recordings.har import HarError
+
+    contract = load_contract(spec_path)
+    try:
+        checked, drifts = check_path(path, contract)
+    except HarError as exc:  # one line naming the file, and what is wrong with it
+        raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"{exc.filename or path}: {exc.strerror or exc}") from None
+    if not checked:
+        click.echo(f"Error: no HAR exchanges under {path}", err=True)
+        sys.exit(2)
+    opened = [d for d in drifts if not d.excused_by]
+    drifting = {d.where for d in opened if not d.client_error}
+    client = {d.where for d in opened if d.client_error} - drifting
+    explained = {d.where for d in drifts if d.excused_by} - drifting - client
+    for drift in opened:
+        if not drift.client_error:
             click.echo(str(drift))
+    if client:
+        click.echo(
+            "client errors (the request broke the spec and the API refused it as the "
+            "spec says; not drift" + ("" if strict else ", --strict fails on them") + "):"
+        )
+        for drift in opened:
+            if drift.client_error:
+                click.echo(f"  {drift}")
+    if show_excused:
+        for drift in drifts:
+            if drift.excused_by:
+                click.echo(str(drift))
+    clean = checked - len(drifting | client | explained)
     click.echo(
-        f"{checked} exchanges checked: {len(open_drifts)} drifting, "
-        f"{len(drifts) - len(open_drifts)} explained by their fixtures"
+        f"{_count(checked, 'exchange')} checked: {clean} as the spec says, {len(explained)} "
+        f"with drift their fixtures explain, {_count(len(client), 'client error')}, "
+        f"{len(drifting)} drifting"
     )
-    if open_drifts:
+    if drifting or (strict and client):
         sys.exit(1)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"

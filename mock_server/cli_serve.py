@@ -49,9 +49,15 @@ SHIPPED = "<shipped>"  # --replay with no path: the synthetic recording shipped 
 @click.option(
     "--api-id",
     envvar="CREATIFY_MOCK_API_ID",
+    show_envvar=True,
     help="Accept only this X-API-ID (with --api-key). Default: any non-empty pair.",
 )
-@click.option("--api-key", envvar="CREATIFY_MOCK_API_KEY", help="The X-API-KEY for --api-id.")
+@click.option(
+    "--api-key",
+    envvar="CREATIFY_MOCK_API_KEY",
+    show_envvar=True,
+    help="The X-API-KEY for --api-id.",
+)
 @click.option(
     "--state",
     "state_path",
@@ -67,6 +73,7 @@ SHIPPED = "<shipped>"  # --replay with no path: the synthetic recording shipped 
     show_default=True,
     type=click.FloatRange(min=0),
     callback=finite,
+    help="How long a new record stays initializing before image_generating.",
 )
 @click.option(
     "--image-seconds",
@@ -133,6 +140,7 @@ SHIPPED = "<shipped>"  # --replay with no path: the synthetic recording shipped 
 @click.option(
     "--admin-token",
     envvar="CREATIFY_MOCK_ADMIN_TOKEN",
+    show_envvar=True,
     help="Token for /__mock__/ (required, and generated if absent, beyond loopback).",
 )
 @click.option(

@@ -1,9 +1,12 @@
-"""Drift: where a recorded or documented exchange departs from the spec."""
+"""Drift: where a recorded or documented exchange departs from the spec.
+
+A request the spec refuses, which the API refused as the spec says (a 4xx whose answer
+validates), is the client's error rather than drift: such a Drift is marked `client_error`."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from flask import Request, Response
@@ -26,6 +29,7 @@ class Drift:
     expected: str
     found: str
     excused_by: str | None = None
+    client_error: bool = False  # the client's request was wrong and the API said so
 
     def __str__(self) -> str:
         text = (
@@ -82,7 +86,18 @@ def check_entry(entry: Entry, validator: Validator) -> list[Drift]:
     operation = validator.contract.operation_for(entry.method, entry.path)
     if operation is None:
         where = f"{entry.method} {entry.path}"
-        return [Drift(entry.where, "request", "path", "path", "an operation of the spec", where)]
+        refused = entry.failure is None and entry.status in (404, 405)
+        return [
+            Drift(
+                entry.where,
+                "request",
+                "path",
+                "path",
+                "an operation of the spec",
+                where,
+                client_error=refused,
+            )
+        ]
     request = _request(entry)
     found = [
         _drift(entry, "request", v) for v in validator.check_request(request, operation).violations
@@ -90,10 +105,12 @@ def check_entry(entry: Entry, validator: Validator) -> list[Drift]:
     if entry.failure is not None:  # the API did not answer: there is no response to check
         return found
     response = Response(entry.response_body, status=entry.status, mimetype=entry.response_mime)
-    found += [
+    answer = [
         _drift(entry, "response", v) for v in validator.check_response(request, response, operation)
     ]
-    return found
+    if found and not answer and 400 <= entry.status < 500:
+        found = [replace(d, client_error=True) for d in found]
+    return found + answer
 
 
 def check_path(path: Path, contract: Contract | None = None) -> tuple[int, list[Drift]]:

@@ -168,11 +168,11 @@ class CreatifyClient:
 def test_a_client_that_raises_still_gets_the_diagnosis(
     pytester: pytest.Pytester, fixture: str
 ) -> None:
-    pytester.makepyfile(creatify_client=RAISING_CLIENT)
+    pytester.makepyfile(raising_client=RAISING_CLIENT)
     result = run(
         pytester,
         f"""
-from creatify_client import CreatifyClient
+from raising_client import CreatifyClient
 
 def test_bad_enum({fixture}):
     client = CreatifyClient({fixture}.base_url, {fixture}.api_id, {fixture}.api_key)
@@ -218,12 +218,12 @@ def test_refusal_is_the_point(creatify_mock):
 
 
 def test_wrong_credentials_say_which_pair_the_mock_expects(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(creatify_client=RAISING_CLIENT)
+    pytester.makepyfile(raising_client=RAISING_CLIENT)
     result = run(
         pytester,
         """
 import pytest
-from creatify_client import CreatifyClient
+from raising_client import CreatifyClient
 
 def test_made_up_pair(creatify_mock):
     CreatifyClient(creatify_mock.base_url, "my-id", "my-key").create("https://a.io/b.png")

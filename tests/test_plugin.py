@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 pytestmark = pytest.mark.slow
@@ -393,3 +396,43 @@ def test_parse(record):
     assert crash in result.stdout.str()
     out = result.stdout.str()
     assert "Falsifying example" in out or "Failing test case" in out
+
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+README_CLIENT = """
+import httpx
+
+
+def make_video(base_url, api_id, api_key):
+    headers = {"X-API-ID": api_id, "X-API-KEY": api_key}
+    with httpx.Client(base_url=base_url, headers=headers) as http:
+        answer = http.post(
+            "/api/product_to_videos/gen_image/",
+            json={"product_url": "https://example.com/shoe.jpg", "aspect_ratio": "9:16"},
+        )
+        answer.raise_for_status()
+        return answer.json()["id"]
+
+
+def test_make_video(creatify_mock):
+    make_video(creatify_mock.base_url, creatify_mock.api_id, creatify_mock.api_key)
+"""
+
+
+def test_the_readme_shows_the_failure_as_the_plugin_prints_it(pytester: pytest.Pytester) -> None:
+    text = README.read_text(encoding="utf-8").split("as `pytest` prints it:", 1)[1]
+    match = re.search(r"```text\n(.*?)```", text, re.S)
+    assert match
+    shown = match.group(1).splitlines()
+    pytester.makepyfile(test_video=README_CLIENT)
+    result = pytester.runpytest("-p", "no:cacheprovider", "--tb=short")
+    result.assert_outcomes(failed=1)
+    port = re.search(r"http://127\.0\.0\.1:(\d+)/", result.stdout.str())
+    assert port
+    printed = result.stdout.str().replace(port.group(1), "44635").splitlines()
+    start = shown.index(next(line for line in shown if "what the mock saw" in line))
+    at = printed.index(shown[start])
+    assert printed[at : at + len(shown) - start] == shown[start:]
+    assert [line for line in printed if line.startswith("E   ")] == [
+        line for line in shown if line.startswith("E   ")
+    ]

@@ -97,7 +97,10 @@ def verify_client(
     for n, scenario in enumerate(scenarios, 1):
         click.echo(f"[{n}/{len(scenarios)}] {scenario.name}: {scenario.description} ...", err=True)
         result = harness.run(scenario)
-        verdict = "passed" if result.passed else f"FAILED ({len(result.findings)} findings)"
+        found = len(result.findings)
+        verdict = (
+            "passed" if result.passed else f"FAILED ({found} finding{'' if found == 1 else 's'})"
+        )
         click.echo(
             f"[{n}/{len(scenarios)}] {scenario.name}: {verdict} in {result.seconds:.1f} s", err=True
         )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from conftest import BASE, Api, image_ready, new_record, video_ready
@@ -114,3 +116,24 @@ def test_a_key_outside_ascii_is_refused_not_a_500(locked_app: Flask) -> None:
     bad = client.get(BASE, headers={"X-API-ID": "team-id", "X-API-KEY": "k\xe9y"})
     assert bad.status_code == 401
     assert not state_of(locked_app).errors
+
+
+SWAPPING_CLIENT = """
+import os, httpx
+headers = {"X-API-ID": os.environ["CREATIFY_API_KEY"], "X-API-KEY": os.environ["CREATIFY_API_ID"]}
+answer = httpx.get(os.environ["CREATIFY_API_BASE_URL"] + "/api/product_to_videos/", headers=headers)
+raise SystemExit(0 if answer.status_code == 200 else 3)
+"""
+
+
+@pytest.mark.slow
+def test_verify_client_names_a_swapped_pair(tmp_path: Path) -> None:
+    from contract_tests.harness import BASE_SCENARIOS, ClientHarness
+
+    client = tmp_path / "swapping_client.py"
+    client.write_text(SWAPPING_CLIENT)
+    success = next(s for s in BASE_SCENARIOS if s.name == "success")
+    result = ClientHarness([sys.executable, str(client)], timeout=30).run(success)
+    swapped = [f for f in result.findings if f.rule == "credentials"]
+    assert swapped, [str(f) for f in result.findings]
+    assert "X-API-ID and X-API-KEY are swapped" in str(swapped[0])

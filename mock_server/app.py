@@ -109,7 +109,7 @@ def create_replay_app(
     path, query and body. Auth, validation, the journal and the log stay the mock's own.
     Raises FileNotFoundError or ValueError naming the file it cannot use."""
     contract = contract or Contract.load()
-    replayer = Replayer(load_recordings(Path(path)), contract, match)
+    replayer = Replayer(load_recordings(Path(path)), contract, match, Path(path))
     app = create_app(config, clock=clock, contract=contract, recordings=replayer)
     app.extensions[REPLAY_EXTENSION] = replayer
     return app

@@ -166,6 +166,17 @@ def test_a_reset_starts_every_flow_again(replay: FlaskClient) -> None:
     assert replay.get(record, headers=AUTH).get_json()["status"] == "initializing"
 
 
+def test_health_says_where_the_answers_come_from(replay: FlaskClient) -> None:
+    replay.get(f"{BASE}3c90c3cc-0d44-4b50-8888-8dd25736052a/", headers=AUTH)
+    health = replay.get("/__mock__/health").get_json()
+    assert health["replay"] == {
+        "source": str(SHIPPED),
+        "match": "flow",
+        "recorded": len(_recorded()),
+        "misses": 1,
+    }
+
+
 def test_body_matching_is_an_option(tmp_path: Path) -> None:
     app = create_replay_app(SHIPPED, match="body")
     client = app.test_client()

@@ -191,13 +191,16 @@ class Controls:
 
     def health(self) -> dict[str, Any]:
         state = self._state
-        return {
+        health = {
             "status": "ok",
             "records": state.store.count(),
             "clock": self.clock(),
             "spec": str(state.contract.path),
             "variants": self.variants(),
         }
+        if state.recordings is not None:  # where the answers come from instead
+            health["replay"] = state.recordings.summary()
+        return health
 
     def problems(self) -> list[str]:
         """The mock's own failures: internal errors, and answers that broke the contract."""

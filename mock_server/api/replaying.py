@@ -45,6 +45,8 @@ class Recordings(Protocol):
 
     def reset(self) -> None: ...
 
+    def summary(self) -> dict[str, Any]: ...
+
 
 def replay(recordings: Recordings, exchange: Exchange) -> Reply:
     """The recorded answer to a request that passed auth and validation; a request no

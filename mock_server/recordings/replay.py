@@ -103,10 +103,16 @@ class Replayer:
     """Answers from recorded exchanges; `misses` keeps the detail of every request that none
     answered, and `answers` the recorded entries under each key."""
 
-    def __init__(self, entries: list[Entry], contract: Contract, match: str = "flow") -> None:
+    def __init__(
+        self,
+        entries: list[Entry],
+        contract: Contract,
+        match: str = "flow",
+        source: Path | None = None,
+    ) -> None:
         if match not in MATCHES:
             raise ValueError(f"replay match: expected one of {', '.join(MATCHES)}; got {match!r}")
-        self.match, self.contract = match, contract
+        self.match, self.contract, self.source = match, contract, source
         self.answers: dict[Key, list[Entry]] = defaultdict(list)
         self.misses: list[str] = []
         self._lock = threading.Lock()
@@ -236,6 +242,15 @@ class Replayer:
             f"{head}: the recordings hold no {operation} answer{where}; they hold "
             f"{', '.join(held) or 'nothing'}{' for it' if record else ''}."
         )
+
+    def summary(self) -> dict[str, object]:
+        """What the admin API's health shows of a replaying mock."""
+        return {
+            "source": str(self.source) if self.source else None,
+            "match": self.match,
+            "recorded": sum(len(answers) for answers in self.answers.values()),
+            "misses": len(self.misses),
+        }
 
     def reset(self) -> None:
         """Back to the start of every recorded flow."""

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from .cassettes import Cassette, CassetteMissing, RecordMode
     from .failures import ContractFailure, ContractViolation, MockServerError
     from .mock import CREATIFY_URL, CreatifyMock
+    from .shapes import OPERATION_IDS, JournalEntryDict, ViolationDict, WebhookDict
     from .strategies import InvalidBody, invalid_request_bodies, records, request_bodies
 
 _HOMES = {
@@ -28,13 +29,18 @@ _HOMES = {
     "ContractViolation": "failures",
     "CreatifyMock": "mock",
     "InvalidBody": "strategies",
+    "JournalEntryDict": "shapes",
     "MockServerError": "failures",
+    "OPERATION_IDS": "shapes",
+    "ViolationDict": "shapes",
+    "WebhookDict": "shapes",
     "invalid_request_bodies": "strategies",
     "records": "strategies",
     "request_bodies": "strategies",
 }
 __all__ = [
     "CREATIFY_URL",
+    "OPERATION_IDS",
     "Cassette",
     "CassetteMissing",
     "RecordMode",
@@ -42,7 +48,10 @@ __all__ = [
     "ContractViolation",
     "CreatifyMock",
     "InvalidBody",
+    "JournalEntryDict",
     "MockServerError",
+    "ViolationDict",
+    "WebhookDict",
     "invalid_request_bodies",
     "records",
     "request_bodies",

@@ -15,7 +15,7 @@ from typing import Any
 
 from mock_server import Choice
 
-from .mock import CREATIFY_URL
+from .mock import CREATIFY_URL, RespxMissing
 
 __all__ = ["Cassette", "CassetteMissing", "RecordMode", "cassette_name"]
 
@@ -60,7 +60,10 @@ class Cassette:
         self.mode = RecordMode.parse("record mode", self.mode)
 
     def __enter__(self) -> Cassette:
-        import respx
+        try:
+            import respx
+        except ImportError as exc:
+            raise RespxMissing("respx") from exc
 
         from mock_server import FORWARDED_HEADER, create_recorder, create_replay_app
 

@@ -25,7 +25,7 @@ from mock_server import (
 from .failures import PLAIN_HINT, ContractFailure, ContractViolation, MockServerError
 from .shapes import JournalEntryDict, WebhookDict
 
-__all__ = ["CREATIFY_URL", "CreatifyMock", "shared_app"]
+__all__ = ["CREATIFY_URL", "CreatifyMock", "RespxMissing", "shared_app"]
 
 CREATIFY_URL = "https://api.creatify.ai"
 F = TypeVar("F", bound=Callable[..., Any])
@@ -51,8 +51,8 @@ class RespxMissing(ModuleNotFoundError):
 
     def __str__(self) -> str:
         return (
-            "creatify_respx and CreatifyMock(transport='respx') need respx, which comes with "
-            "the testing extra: pip install 'creatify-mock[testing]'"
+            "creatify_respx, creatify_cassette and CreatifyMock(transport='respx') need respx, "
+            "which comes with the testing extra: pip install 'creatify-mock[testing]'"
         )
 
 

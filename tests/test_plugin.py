@@ -319,10 +319,13 @@ sys.modules["respx"] = None  # as if the [testing] extra were not installed
         """
 def test_it(creatify_respx):
     pass
+
+def test_cassette(creatify_cassette):
+    pass
 """,
     )
-    result.assert_outcomes(errors=1)
-    assert "pip install 'creatify-mock[testing]'" in result.stdout.str()
+    result.assert_outcomes(errors=2)
+    assert result.stdout.str().count("pip install 'creatify-mock[testing]'") >= 2
 
 
 def test_variants_come_from_the_marker(pytester: pytest.Pytester) -> None:

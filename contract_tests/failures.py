@@ -68,12 +68,16 @@ class ContractViolation(AssertionError):
         api_key: str | None = None,
         *,
         in_process: bool = False,
+        known: tuple[str, ...] = (),
     ) -> ContractViolation:
-        """A journal entry as a failure; `api_key`, when it is the key whose fingerprint the
-        journal kept, goes back into the curl line so that it runs as printed."""
+        """A journal entry as a failure; `api_key` (or one of `known`, such as an id sent
+        as the key), when it is the value whose fingerprint the journal kept, goes back into
+        the curl line so that it runs as printed."""
         headers = dict(entry.get("request_headers", {}))
-        if api_key is not None and headers.get("X-API-KEY") == fingerprint(api_key):
-            headers["X-API-KEY"] = api_key
+        for secret in (api_key, *known):
+            if secret is not None and headers.get("X-API-KEY") == fingerprint(secret):
+                headers["X-API-KEY"] = secret
+                break
         return cls(
             method=entry["method"],
             path=entry["path"],

@@ -305,6 +305,7 @@ class CreatifyMock:
                 self.base_url_for_reports,
                 self.api_key,
                 in_process=self.transport == "respx",
+                known=(self.api_id,),  # a swapped pair sends the id as the key
             )
             for entry in self.journal()
             if entry["violations"]

@@ -259,6 +259,8 @@ def test_the_next_test_is_strict_again(creatify_mock):
     assert "any_credentials=True" in out
     assert "header X-API-ID [credentials]" in out
     assert "X-API-ID and X-API-KEY are swapped" in out
+    # The curl line carries the pair as it was sent, so that it shows the swap when run.
+    assert "-H 'X-API-ID: creatify-mock-key' -H 'X-API-KEY: creatify-mock-id'" in out
 
 
 def test_respx_answers_creatify_and_lets_other_hosts_through(pytester: pytest.Pytester) -> None:

@@ -91,6 +91,7 @@ class MockState:
             self._variants = self.config.variants
 
     def close(self) -> None:
+        self.faults.close()
         self.simulator.close()
         self.webhooks.close()
         self.store.close()

@@ -13,11 +13,17 @@ import click
 
 from mock_server import main
 
-from .harness import BASE_SCENARIOS, ClientHarness, Scenario, draw_variants
+from .harness import ClientHarness, Options
+from .scenarios import listing, scenario_names, select
 
 __all__ = ["main"]
 
-SCENARIO_NAMES = [s.name for s in BASE_SCENARIOS] + ["variants"]
+DEFAULTS = Options()
+
+
+def _names(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> list[str]:
+    """--scenario a,b --scenario c: every name, in order."""
+    return [name.strip() for chunk in value for name in chunk.split(",") if name.strip()]
 
 
 @main.command("verify-client", context_settings={"ignore_unknown_options": True})
@@ -25,12 +31,18 @@ SCENARIO_NAMES = [s.name for s in BASE_SCENARIOS] + ["variants"]
     "--scenario",
     "chosen",
     multiple=True,
-    type=click.Choice(SCENARIO_NAMES),
-    help="Run only these scenarios (repeatable); all by default.",
+    callback=_names,
+    metavar="NAME[,NAME...]",
+    help="Run only these scenarios (repeatable, or comma-separated): "
+    + ", ".join(scenario_names())
+    + ", or one drawn variant, variants-N. All by default; --list-scenarios says what each does.",
+)
+@click.option(
+    "--list-scenarios", is_flag=True, help="Print every scenario, one line each, and exit."
 )
 @click.option(
     "--seed",
-    default=0,
+    default=DEFAULTS.seed,
     show_default=True,
     type=int,
     help="Seed of the variant draw and the mock's ids; the same seed replays the run.",
@@ -38,24 +50,37 @@ SCENARIO_NAMES = [s.name for s in BASE_SCENARIOS] + ["variants"]
 @click.option(
     "--variants",
     "variant_count",
-    default=3,
+    default=DEFAULTS.variants,
     show_default=True,
     type=click.IntRange(0, 50),
-    help="How many response variants to draw.",
+    help="How many response variants to draw (variants-1 to variants-N).",
 )
 @click.option(
     "--timeout",
-    default=60.0,
+    default=DEFAULTS.timeout,
     show_default=True,
     type=click.FloatRange(min=1),
-    help="Seconds a client may take for one scenario.",
+    help="Seconds a client may take for one scenario; then its whole process group is ended.",
 )
 @click.option(
     "--max-polls-per-second",
-    default=3.0,
+    default=DEFAULTS.max_polls_per_second,
     show_default=True,
     type=click.FloatRange(min=0.1),
     help="Ceiling on GETs of one record in a second.",
+)
+@click.option(
+    "--stall-seconds",
+    default=DEFAULTS.stall_seconds,
+    show_default=True,
+    type=click.FloatRange(1, 120),
+    help="How long stalled-response holds a poll before closing it (at most 3/4 of "
+    "--timeout); a client that waits it out has no request timeout.",
+)
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Make warnings errors: a failure reason or refusal detail the client does not show.",
 )
 @click.option(
     "--replay",
@@ -67,13 +92,16 @@ SCENARIO_NAMES = [s.name for s in BASE_SCENARIOS] + ["variants"]
 @click.option(
     "--junit", type=click.Path(dir_okay=False, path_type=Path), help="Write JUnit XML here."
 )
-@click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
+@click.argument("command", nargs=-1, type=click.UNPROCESSED)
 def verify_client(
-    chosen: tuple[str, ...],
+    chosen: list[str],
+    list_scenarios: bool,
     seed: int,
     variant_count: int,
     timeout: float,
     max_polls_per_second: float,
+    stall_seconds: float,
+    strict: bool,
     replay_dir: Path | None,
     report: Path | None,
     junit: Path | None,
@@ -87,23 +115,39 @@ def verify_client(
     """
     from .reports import summary, write_json, write_junit  # XML: not for `serve` to load
 
-    scenarios: list[Scenario] = [s for s in BASE_SCENARIOS if not chosen or s.name in chosen]
-    if not chosen or "variants" in chosen:
-        scenarios += draw_variants(seed, variant_count)
-    harness = ClientHarness(
-        list(command), seed=seed, timeout=timeout, max_polls_per_second=max_polls_per_second
+    if list_scenarios:
+        click.echo(listing(seed, variant_count))
+        return
+    if not command:
+        raise click.UsageError(
+            "COMMAND: expected the client's command line after the options, e.g. "
+            "creatify-mock verify-client -- python my_client.py"
+        )
+    try:
+        scenarios, run_replay = select(chosen, seed, variant_count, replay_dir is not None)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--scenario") from None
+    options = Options(
+        seed=seed,
+        timeout=timeout,
+        max_polls_per_second=max_polls_per_second,
+        variants=variant_count,
+        stall_seconds=stall_seconds,
+        strict=strict,
+        replay=replay_dir,
     )
+    harness = ClientHarness(list(command), options=options)
+    total = len(scenarios) + run_replay
     results = []
     for n, scenario in enumerate(scenarios, 1):
-        click.echo(f"[{n}/{len(scenarios)}] {scenario.name}: {scenario.description} ...", err=True)
+        click.echo(f"[{n}/{total}] {scenario.name}: {scenario.description} ...", err=True)
         result = harness.run(scenario)
-        verdict = "passed" if result.passed else f"FAILED ({len(result.findings)} findings)"
-        click.echo(
-            f"[{n}/{len(scenarios)}] {scenario.name}: {verdict} in {result.seconds:.1f} s", err=True
-        )
+        errors = len(result.errors)
+        verdict = "passed" if result.passed else f"FAILED ({errors} finding{'s' * (errors != 1)})"
+        click.echo(f"[{n}/{total}] {scenario.name}: {verdict} in {result.seconds:.1f} s", err=True)
         results.append(result)
-    if replay_dir is not None:
-        click.echo(f"[replay] answers recorded in {replay_dir} ...", err=True)
+    if run_replay and replay_dir is not None:
+        click.echo(f"[{total}/{total}] replay: answers recorded in {replay_dir} ...", err=True)
         results.append(harness.run_replay(replay_dir))
     click.echo(summary(results, list(command)))
     if report:

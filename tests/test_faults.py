@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
@@ -82,7 +82,7 @@ def test_in_process_a_stall_is_a_504_at_once(api: Api) -> None:
 
 
 @pytest.fixture
-def served() -> Callable[[], tuple[MockServer, Controls]]:
+def served() -> Iterator[Callable[[], tuple[MockServer, Controls]]]:
     servers: list[MockServer] = []
 
     def start() -> tuple[MockServer, Controls]:
@@ -90,7 +90,7 @@ def served() -> Callable[[], tuple[MockServer, Controls]]:
         servers.append(MockServer(app).start())
         return servers[-1], Controls.of(app)
 
-    yield start  # type: ignore[misc]
+    yield start
     for server in servers:
         server.stop()
         close_app(server.app)

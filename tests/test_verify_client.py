@@ -168,3 +168,35 @@ def test_the_options_reach_the_printed_line() -> None:
         "creatify-mock verify-client --scenario stalled-response --seed 2 --timeout 9 "
         "--stall-seconds 5 --strict -- client"
     )
+
+
+def _normalized(text: str) -> list[str]:
+    """Output without its timings, which differ from run to run."""
+    text = re.sub(r"in \d+\.\d s", "in N s", text)
+    text = re.sub(r"(FAILED|passed) +\d+\.\d\d", r"\1 N", text)
+    return [line.rstrip() for line in text.splitlines()]
+
+
+def test_the_readme_shows_real_output() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("**What a failure tells you.**", 1)[1]
+    block = re.search(r"```text\n(.*?)```", section, re.S)
+    assert block is not None
+    runs = re.split(r"^\$ ", block.group(1), flags=re.M)[1:]
+    assert len(runs) == 2
+    root = Path(__file__).resolve().parent.parent
+    for run in runs:
+        line, _, shown = run.partition("\n")
+        args = shlex.split(line)
+        assert args[:2] == ["creatify-mock", "verify-client"]
+        path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+        done = subprocess.run(
+            [str(COMMAND), *args[1:]],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=root,
+            env={**os.environ, "PATH": path},
+        )
+        # What a terminal shows: the progress (stderr) came before the table (stdout).
+        assert _normalized(done.stderr + done.stdout) == _normalized(shown)

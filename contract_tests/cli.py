@@ -86,7 +86,8 @@ def _names(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -
     "--replay",
     "replay_dir",
     type=click.Path(exists=True, path_type=Path),
-    help="Also run the client against these HAR recordings (scenario 'replay').",
+    help="Also run the client against these HAR recordings (scenario 'replay'; with "
+    "--scenario, name replay among them).",
 )
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path), help="Write JSON here.")
 @click.option(

@@ -11,6 +11,7 @@ import httpx
 import pytest
 from conftest import Api, image_ready
 from flask import Flask
+from live import LiveMock
 
 from mock_server import (
     Controls,
@@ -172,3 +173,17 @@ def test_lenient_state_gates_allow_an_earlier_regen(api: Api, clock: object) -> 
     wrong = api.client.patch("/__mock__/variants", json={"state_gates": "loose"})
     assert wrong.status_code == 400
     assert "state_gates: expected one of 'strict', 'lenient'" in wrong.get_json()["detail"]
+
+
+@pytest.mark.slow
+def test_under_serve_a_stall_holds_no_thread() -> None:
+    # granian runs the app on one thread: a held stall would freeze every client.
+    with LiveMock("--quiet") as mock, mock.client() as client:
+        client.post("/__mock__/faults", json={"drop": "stall", "seconds": 60})
+        started = time.monotonic()
+        assert client.get(LIST).status_code == 504
+        assert time.monotonic() - started < 30
+        client.post("/__mock__/faults", json={"drop": "reset"})
+        empty = client.get(LIST)
+        assert (empty.status_code, empty.content) == (502, b"")
+        assert client.get(LIST).status_code == 200

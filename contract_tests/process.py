@@ -52,6 +52,9 @@ def run_client(command: list[str], env: Mapping[str, str], timeout: float) -> Cl
             code = process.wait(timeout)
         except subprocess.TimeoutExpired:
             code = None
+        except BaseException:  # Ctrl-C reaches the harness only: its own session is apart
+            _end_group(process)
+            raise
         ended = time.time()
         _end_group(process)
         seconds = time.monotonic() - started

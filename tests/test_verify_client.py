@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import signal
 import subprocess
 import sys
 import time
@@ -200,3 +201,24 @@ def test_the_readme_shows_real_output() -> None:
         )
         # What a terminal shows: the progress (stderr) came before the table (stdout).
         assert _normalized(done.stderr + done.stdout) == _normalized(shown)
+
+
+def test_ctrl_c_ends_the_client_too(tmp_path: Path) -> None:
+    pid_file = tmp_path / "grandchild.pid"
+    script = tmp_path / "client.py"
+    script.write_text(GRANDPARENT)
+    harness = subprocess.Popen(
+        [str(COMMAND), "verify-client", "--scenario", "success", "--", sys.executable]
+        + [str(script), str(pid_file), "hang"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    while not (pid_file.exists() and pid_file.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    harness.send_signal(signal.SIGINT)
+    _, err = harness.communicate(timeout=30)
+    assert harness.returncode != 0
+    assert "Traceback" not in err
+    assert not _alive(int(pid_file.read_text()))

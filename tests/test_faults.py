@@ -74,7 +74,7 @@ def test_a_fault_after_a_paid_post_waits_for_it(api: Api, app: Flask) -> None:
 
 
 def test_in_process_a_stall_is_a_504_at_once(api: Api) -> None:
-    # No socket to hold (a test client, or granian): a gateway's answer, never a held thread.
+    # No socket to hold (a test client, or waitress): a gateway's answer, never a held thread.
     api.client.post("/__mock__/faults", json={"drop": "stall", "seconds": 60})
     started = time.monotonic()
     assert api.list_records().status_code == 504
@@ -177,7 +177,7 @@ def test_lenient_state_gates_allow_an_earlier_regen(api: Api, clock: object) -> 
 
 @pytest.mark.slow
 def test_under_serve_a_stall_holds_no_thread() -> None:
-    # granian runs the app on one thread: a held stall would freeze every client.
+    # serve runs the app on one thread by default: a held stall would freeze every client.
     with LiveMock("--quiet") as mock, mock.client() as client:
         client.post("/__mock__/faults", json={"drop": "stall", "seconds": 60})
         started = time.monotonic()

@@ -11,9 +11,10 @@ way to the API and must survive.
 
 A fault with `after` waits until a call of that operation has been accepted (2xx): a 503 on
 the polls that follow a paid POST, say. A stall needs the socket, which only Werkzeug's
-server hands the app (`MockServer`, the harness); where there is none (granian under `serve`,
-an in-process client) the mock answers at once as a gateway would: 504 for a stall, an empty
-502 for a reset. It never holds a thread there, where one thread may serve every client.
+server hands the app (`MockServer`, the harness); where there is none (waitress under
+`serve`, an in-process client) the mock answers at once as a gateway would: 504 for a stall,
+an empty 502 for a reset. It never holds a thread there, where one thread (`--threads 1`)
+may serve every client.
 """
 
 from __future__ import annotations

@@ -17,11 +17,9 @@ def summary(results: list[ScenarioResult], command: list[str]) -> str:
     pad = " " * width
     for r in results:
         outcome = "passed" if r.passed else "FAILED"
-        count = f"{len(r.errors)}" + (
-            f" (+{len(r.findings) - len(r.errors)} warning)"
-            if len(r.findings) > len(r.errors)
-            else ""
-        )
+        warnings = len(r.findings) - len(r.errors)
+        plural = "s" if warnings > 1 else ""
+        count = f"{len(r.errors)}" + (f" (+{warnings} warning{plural})" if warnings else "")
         lines.append(f"{r.scenario.name:<{width}}  {outcome:<6}  {r.seconds:7.2f}  {count}")
         lines += [f"{pad}    - {f}" for f in r.findings]
         if not r.passed:

@@ -7,14 +7,15 @@ but never the reverse.
 from __future__ import annotations
 
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import click
 
 from mock_server import main
 
-from .harness import ClientHarness, Options
-from .scenarios import listing, scenario_names, select
+from .harness import ClientHarness, Options, ScenarioResult
+from .scenarios import Scenario, listing, scenario_names, select
 
 __all__ = ["main"]
 
@@ -89,6 +90,14 @@ def _names(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -
     help="Also run the client against these HAR recordings (scenario 'replay'; with "
     "--scenario, name replay among them).",
 )
+@click.option(
+    "--jobs",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 16),
+    help="Scenarios run at once, each with its own mock and client process (the table keeps "
+    "their order); the client must not share state between runs, a file say.",
+)
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path), help="Write JSON here.")
 @click.option(
     "--junit", type=click.Path(dir_okay=False, path_type=Path), help="Write JUnit XML here."
@@ -104,6 +113,7 @@ def verify_client(
     stall_seconds: float,
     strict: bool,
     replay_dir: Path | None,
+    jobs: int,
     report: Path | None,
     junit: Path | None,
     command: tuple[str, ...],
@@ -139,14 +149,7 @@ def verify_client(
     )
     harness = ClientHarness(list(command), options=options)
     total = len(scenarios) + run_replay
-    results = []
-    for n, scenario in enumerate(scenarios, 1):
-        click.echo(f"[{n}/{total}] {scenario.name}: {scenario.description} ...", err=True)
-        result = harness.run(scenario)
-        errors = len(result.errors)
-        verdict = "passed" if result.passed else f"FAILED ({errors} finding{'s' * (errors != 1)})"
-        click.echo(f"[{n}/{total}] {scenario.name}: {verdict} in {result.seconds:.1f} s", err=True)
-        results.append(result)
+    results = _run(harness, scenarios, total, jobs)
     if run_replay and replay_dir is not None:
         click.echo(f"[{total}/{total}] replay: answers recorded in {replay_dir} ...", err=True)
         results.append(harness.run_replay(replay_dir))
@@ -156,3 +159,30 @@ def verify_client(
     if junit:
         write_junit(junit, list(command), results)
     sys.exit(0 if results and all(r.passed for r in results) else 1)
+
+
+def _run(
+    harness: ClientHarness, scenarios: list[Scenario], total: int, jobs: int
+) -> list[ScenarioResult]:
+    """Each scenario, `jobs` at a time, its progress on stderr as it goes; in order."""
+
+    def one(numbered: tuple[int, Scenario]) -> ScenarioResult:
+        n, scenario = numbered
+        click.echo(f"[{n}/{total}] {scenario.name}: {scenario.description} ...", err=True)
+        result = harness.run(scenario)
+        errors = len(result.errors)
+        verdict = "passed" if result.passed else f"FAILED ({errors} finding{'s' * (errors != 1)})"
+        click.echo(f"[{n}/{total}] {scenario.name}: {verdict} in {result.seconds:.1f} s", err=True)
+        return result
+
+    numbered = list(enumerate(scenarios, 1))
+    if jobs == 1:
+        return [one(item) for item in numbered]
+    pool = ThreadPoolExecutor(jobs, thread_name_prefix="verify-client")
+    try:
+        return list(pool.map(one, numbered))
+    except BaseException:  # Ctrl-C: the runs under way end their clients, then stop
+        harness.stop.set()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import os
 import shlex
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -158,6 +159,7 @@ class ClientHarness:
         )
         self.seed, self.timeout = self.options.seed, self.options.timeout
         self.env = dict(env or {})
+        self.stop = threading.Event()  # set: runs under way end their clients and stop
 
     def run(self, scenario: Scenario) -> ScenarioResult:
         config = MockConfig(
@@ -171,7 +173,8 @@ class ClientHarness:
         self._prepare(controls, scenario)
         try:
             with MockServer(app) as server:
-                run = run_client(self.command, self._env(scenario, server.url), self.timeout)
+                env = self._env(scenario, server.url)
+                run = run_client(self.command, env, self.timeout, self.stop)
                 at_exit = {r["id"]: r for r in controls.records(API_ID)}
                 time.sleep(0.15)  # the last journal entry lands (a held stall sees the hang-up)
                 entries = sorted(controls.journal(), key=lambda e: e.at)

@@ -11,11 +11,12 @@ import os
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-__all__ = ["ClientRun", "run_client"]
+__all__ = ["ClientRun", "Stopped", "run_client"]
 
 GRACE_SECONDS = 2.0  # between SIGTERM and SIGKILL to the group
 
@@ -30,7 +31,16 @@ class ClientRun:
     ended: float  # time.time() when the client's own process ended (or was ended)
 
 
-def run_client(command: list[str], env: Mapping[str, str], timeout: float) -> ClientRun:
+class Stopped(Exception):
+    """The harness was asked to stop (Ctrl-C with several scenarios at once)."""
+
+
+def run_client(
+    command: list[str],
+    env: Mapping[str, str],
+    timeout: float,
+    stop: threading.Event | None = None,
+) -> ClientRun:
     started_wall, started = time.time(), time.monotonic()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         try:
@@ -47,11 +57,8 @@ def run_client(command: list[str], env: Mapping[str, str], timeout: float) -> Cl
             reason = exc.strerror or str(exc)
             now = time.time()
             return ClientRun(failed, "", f"{command[0]}: {reason}", 0.0, started_wall, now)
-        code: int | None
         try:
-            code = process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            code = None
+            code = _wait(process, timeout, stop)
         except BaseException:  # Ctrl-C reaches the harness only: its own session is apart
             _end_group(process)
             raise
@@ -63,6 +70,20 @@ def run_client(command: list[str], env: Mapping[str, str], timeout: float) -> Cl
         stdout = out.read().decode("utf-8", "replace")
         stderr = err.read().decode("utf-8", "replace")
     return ClientRun(code, stdout, stderr, seconds, started_wall, ended)
+
+
+def _wait(
+    process: subprocess.Popen[bytes], timeout: float, stop: threading.Event | None
+) -> int | None:
+    """The client's exit code, or None at the timeout; Stopped when `stop` is set."""
+    deadline = time.monotonic() + timeout
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            return process.wait(left if stop is None else min(left, 0.2))
+        except subprocess.TimeoutExpired:
+            if stop is not None and stop.is_set():
+                raise Stopped from None
+    return process.poll()
 
 
 def _end_group(process: subprocess.Popen[bytes]) -> None:

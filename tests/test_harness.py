@@ -149,6 +149,8 @@ def test_the_command_writes_json_and_junit(tmp_path: Path) -> None:
             "success,credentials-refused",
             "--seed",
             "5",
+            "--jobs",
+            "2",
             "--report",
             str(report),
             "--junit",
@@ -164,6 +166,8 @@ def test_the_command_writes_json_and_junit(tmp_path: Path) -> None:
     assert "1 passed, 1 failed" in result.stdout
     assert "reproduce: creatify-mock verify-client --scenario success --seed 5 --" in result.stdout
     assert "[2/2] credentials-refused" in result.stderr  # the live progress
+    rows = [row.split()[0] for row in result.stdout.splitlines()[2:] if row[:1].strip()]
+    assert rows[:2] == ["success", "credentials-refused"]  # run at once, shown in order
     data = json.loads(report.read_text())
     assert data["passed"] is False
     success = data["scenarios"][0]

@@ -80,7 +80,7 @@ def _alive(pid: int) -> bool:
 GRANDPARENT = """
 import subprocess, sys, time
 child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)"])
-open(sys.argv[1], "w").write(str(child.pid))
+open(sys.argv[1], "a").write(f"{child.pid}\\n")
 if sys.argv[2] == "hang":
     time.sleep(300)
 """
@@ -205,22 +205,29 @@ def test_the_readme_shows_real_output() -> None:
         assert _normalized(done.stderr + done.stdout) == _normalized(shown)
 
 
-def test_ctrl_c_ends_the_client_too(tmp_path: Path) -> None:
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_ctrl_c_ends_the_client_too(tmp_path: Path, jobs: str) -> None:
     pid_file = tmp_path / "grandchild.pid"
     script = tmp_path / "client.py"
     script.write_text(GRANDPARENT)
     harness = subprocess.Popen(
-        [str(COMMAND), "verify-client", "--scenario", "success", "--", sys.executable]
+        [str(COMMAND), "verify-client", "--scenario", "success,slow-job", "--jobs", jobs]
+        + ["--", sys.executable]
         + [str(script), str(pid_file), "hang"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     deadline = time.monotonic() + 30
-    while not (pid_file.exists() and pid_file.read_text()) and time.monotonic() < deadline:
+    while time.monotonic() < deadline and not (
+        pid_file.exists() and len(pid_file.read_text().split()) == int(jobs)
+    ):
         time.sleep(0.05)
     harness.send_signal(signal.SIGINT)
     _, err = harness.communicate(timeout=30)
     assert harness.returncode != 0
     assert "Traceback" not in err
-    assert not _alive(int(pid_file.read_text()))
+    children = [int(pid) for pid in pid_file.read_text().split()]
+    assert len(children) == int(jobs)  # one client per scenario under way
+    assert not [pid for pid in children if _alive(pid)]
+    assert time.monotonic() < deadline  # not after the scenario's timeout

@@ -9,6 +9,7 @@ one Creatify does not document (an `x-inferred` note in the spec).
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
@@ -76,8 +77,10 @@ def _is_contract(f: Finding) -> bool:
     return f.rule in _CAUSES or bool(f.field and f.request and f.rule not in _SYMPTOMS)
 
 
-def check_contract(entries: list[JournalEntry], contract: Contract) -> list[Finding]:
-    """Every request matches an operation and validates; none is sent in the wrong state."""
+def check_contract(entries: list[JournalEntry], contract: Contract | None = None) -> list[Finding]:
+    """Every request matches an operation and validates; none is sent in the wrong state.
+    `contract` (the bundled spec by default) says which rules are inferred."""
+    contract = contract or _bundled()
     return [
         Finding(
             v.rule,
@@ -91,6 +94,11 @@ def check_contract(entries: list[JournalEntry], contract: Contract) -> list[Find
         for e in entries
         for v in e.violations
     ]
+
+
+@functools.cache
+def _bundled() -> Contract:
+    return Contract.load()
 
 
 def _inferred(contract: Contract, operation: str | None, v: Violation) -> bool:

@@ -8,7 +8,6 @@ the API reported a failure or refused it. What it sent is then checked.
 
 from __future__ import annotations
 
-import functools
 import os
 import shlex
 import threading
@@ -18,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from mock_server import (
-    Contract,
     Controls,
     Credentials,
     MockConfig,
@@ -191,7 +189,7 @@ class ClientHarness:
             timeout=self.timeout,
         )
         result.findings = ordered(
-            check_contract(entries, _contract())
+            check_contract(entries)
             + check_polling(entries, self.options.max_polls_per_second)
             + check_paid_posts(entries)
             + check_retry_safety(entries)
@@ -287,8 +285,3 @@ class ClientHarness:
                 )
             ]
         return []
-
-
-@functools.cache
-def _contract() -> Contract:
-    return Contract.load()  # the bundled spec, which every mock of the harness serves

@@ -19,6 +19,7 @@ from .scenarios import Scenario
 __all__ = ["RUNNING", "Ending", "crash_line", "judge_ending", "last_answer", "stderr_tail"]
 
 RUNNING = ("initializing", "image_generating", "video_generating")
+_NOISE = re.compile(r"^\s+at \S|^Node\.js v\d")
 _EXCEPTION = re.compile(r"^(?:[\w.]+(?:Error|Exception|Exit|Interrupt)|[\w.]+Error \[\w+\])\b.*")
 
 
@@ -49,7 +50,11 @@ def crash_line(stderr: str) -> str:
 
 
 def stderr_tail(stderr: str, count: int = 3) -> list[str]:
-    lines = [line.rstrip() for line in stderr.splitlines() if line.strip()]
+    """The last lines of the client's stderr, without a JS stack's frames and Node's version
+    line, which say nothing of what went wrong."""
+    lines = [
+        line.rstrip() for line in stderr.splitlines() if line.strip() and not _NOISE.match(line)
+    ]
     return [line if len(line) <= 200 else line[:197] + "..." for line in lines[-count:]]
 
 

@@ -14,7 +14,7 @@ from contract_tests.checks import (
     check_timeouts,
     ordered,
 )
-from contract_tests.outcome import crash_line, last_answer
+from contract_tests.outcome import crash_line, last_answer, stderr_tail
 from contract_tests.scenarios import select
 from mock_server import Contract, JournalEntry, Violation
 
@@ -147,3 +147,16 @@ def test_scenario_names_are_checked() -> None:
         select(["replay"], 0, 3, replay=False)
     with pytest.raises(ValueError, match="unknown scenario 'sucess'"):
         select(["sucess"], 0, 3, replay=False)
+
+
+def test_the_stderr_tail_leaves_out_a_stacks_frames() -> None:
+    node = (
+        "file:///c.mjs:4\nconst data = await r.json();\n             ^\n"
+        "SyntaxError: Unexpected token '<'\n    at JSON.parse (<anonymous>)\n"
+        "    at async file:///c.mjs:4:14\n\nNode.js v20.20.2\n"
+    )
+    assert stderr_tail(node) == [
+        "const data = await r.json();",
+        "             ^",
+        "SyntaxError: Unexpected token '<'",
+    ]

@@ -238,8 +238,9 @@ def check_timeouts(entries: list[JournalEntry]) -> list[Finding]:
         Finding(
             "no request timeout",
             f"no request timeout: the client waited {e.held:.0f} s for one answer, until the "
-            "mock closed the connection. Set a timeout on every request (httpx: timeout=, "
-            "fetch: AbortSignal.timeout(), axios: timeout:) and retry a poll that times out.",
+            "mock closed the connection (a timeout longer than the stall, --stall-seconds, "
+            "counts as none). Set one on every request (httpx: timeout=, fetch: "
+            "AbortSignal.timeout(), axios: timeout:) and retry a poll that times out.",
             f"{e.method} {e.path}",
             f"the client gives up well before {e.held:.0f} s",
             f"waited {e.held:.0f} s",

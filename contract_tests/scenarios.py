@@ -64,7 +64,8 @@ BASE_SCENARIOS = (
         "the image phase fails",
         expect_video=False,
         fail_phase="image",
-        catches="success assumed; polling on after failed; the failure reason swallowed",
+        catches="a client that assumes success, polls on after failed, or swallows the "
+        "failure reason",
         reported_by="exit code, stopped for the wrong reason, polling after the end, reason "
         "not shown",
     ),
@@ -73,7 +74,7 @@ BASE_SCENARIOS = (
         "the video phase fails",
         expect_video=False,
         fail_phase="video",
-        catches="as image-failed, in the paid video phase",
+        catches="the same as image-failed, in the paid video phase",
         reported_by="exit code, stopped for the wrong reason, polling after the end, reason "
         "not shown",
     ),
@@ -89,7 +90,7 @@ BASE_SCENARIOS = (
         "every call gets 401",
         expect_video=False,
         refuse_credentials=True,
-        catches="a refusal treated as success or retried forever; its detail swallowed",
+        catches="a refusal treated as success or retried forever, or its detail swallowed",
         reported_by="exit code, stopped for the wrong reason, reason not shown",
     ),
     Scenario(
@@ -131,7 +132,7 @@ BASE_SCENARIOS = (
             _fault(operation=POLL, after=IMAGE, drop="stall"),
             _fault(operation=POLL, after=VIDEO, drop="reset"),
         ),
-        catches="no request timeout; a transport error on a poll treated as fatal",
+        catches="no request timeout, or a transport error on a poll treated as fatal",
         reported_by="no request timeout, abandoned paid work, exit code",
     ),
     Scenario(
@@ -226,9 +227,9 @@ def listing(seed: int, variant_count: int) -> str:
     """One line per scenario: its name, what the mock does, the bug class it catches."""
     rows = [*BASE_SCENARIOS, *draw_variants(seed, variant_count)]
     width = max(len(s.name) for s in rows) + 2
-    lines = [f"{s.name:<{width}}{s.description}; catches {s.catches}" for s in rows]
+    lines = [f"{s.name:<{width}}{s.description}. Catches {s.catches}." for s in rows]
     lines.append(
-        f"{'replay':<{width}}answers recorded from the real API (--replay DIR); catches a "
-        "client that works only against the mock"
+        f"{'replay':<{width}}answers recorded from the real API (--replay DIR). Catches a "
+        "client that works only against the mock."
     )
     return "\n".join(lines)

@@ -150,7 +150,7 @@ def test_scenarios_are_listed_and_several_chosen_at_once() -> None:
         "variants-3",
         "replay",
     ]
-    assert "catches" in listed.stdout.splitlines()[0]
+    assert ". Catches wrong routes" in listed.stdout.splitlines()[0]
     unknown = verify("--scenario", "success,nope", "--", *BROKEN, "bad-enum")
     assert unknown.returncode == 2
     assert "unknown scenario 'nope'" in unknown.stderr

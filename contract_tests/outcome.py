@@ -172,7 +172,9 @@ def _wrong_reason(ending: Ending) -> list[Finding]:
     own = [e for e in entries if e.violations and 400 <= e.status < 500]
     if told and not crashed and not (own and own[-1] is max(entries, key=lambda x: x.at)):
         return []
-    if crashed:
+    if ending.run.exit_code in (126, 127):
+        why = _why_exited(ending)
+    elif crashed:
         why = f"it crashed: {crashed}"
     elif own:
         last = own[-1]

@@ -63,10 +63,11 @@ def test_a_crash_shows_its_last_traceback_line_and_stderr_tail() -> None:
     ids=["not on PATH", "exit 127 from a shell"],
 )
 def test_exit_127_says_command_not_found(command: list[str]) -> None:
-    result = ClientHarness(command).run(BY_NAME["success"])
-    assert result.exit_code == 127
-    assert "command not found" in str(result.findings[-1])
-    assert "no-such-creatify-client" in str(result.findings[-1])
+    for scenario in ("success", "image-failed"):
+        result = ClientHarness(command).run(BY_NAME[scenario])
+        assert result.exit_code == 127
+        assert "command not found" in str(result.findings[-1])
+        assert "no-such-creatify-client" in str(result.findings[-1])
 
 
 def _alive(pid: int) -> bool:

@@ -9,33 +9,43 @@ the API reported a failure or refused it. What it sent is then checked.
 from __future__ import annotations
 
 import os
-import subprocess
+import shlex
+import threading
 import time
 from dataclasses import asdict, dataclass, field
-from itertools import product
 from pathlib import Path
 from typing import Any
 
 from mock_server import (
     Controls,
     Credentials,
-    JournalEntry,
     MockConfig,
     MockServer,
-    Phases,
     SystemClock,
     close_app,
     create_app,
     create_replay_app,
 )
 
-from .checks import Finding, check_contract, check_paid_posts, check_polling
+from .checks import (
+    Finding,
+    check_contract,
+    check_paid_posts,
+    check_polling,
+    check_retry_safety,
+    check_timeouts,
+    ordered,
+)
+from .outcome import Ending, judge_ending, stderr_tail
+from .process import ClientRun, run_client
+from .scenarios import BASE_SCENARIOS, Scenario, draw_variants
 
 __all__ = [
     "BASE_SCENARIOS",
     "PRODUCT_URL",
     "ClientHarness",
     "Finding",
+    "Options",
     "Scenario",
     "ScenarioResult",
     "draw_variants",
@@ -44,69 +54,37 @@ __all__ = [
 
 API_ID, API_KEY = "harness-api-id", "harness-api-key"
 PRODUCT_URL = "https://example.com/products/shoe.jpg"
-QUICK = Phases(0.2, 0.4, 0.6)
 
 
 @dataclass(frozen=True)
-class Scenario:
-    name: str
-    description: str
-    expect_video: bool = True
-    phases: Phases = QUICK
-    fail_phase: str | None = None
-    faults: tuple[tuple[int, str | None, int], ...] = ()  # (status, operationId, count)
-    variants: tuple[tuple[str, Any], ...] = ()
-    refuse_credentials: bool = False
+class Options:
+    """verify-client's options, with the CLI's defaults; `reproduce` prints those that
+    differ, so that a printed line runs the scenario as it ran."""
 
+    seed: int = 0
+    timeout: float = 60.0
+    max_polls_per_second: float = 3.0
+    variants: int = 3
+    stall_seconds: float = 30.0
+    strict: bool = False
+    replay: Path | None = None
 
-BASE_SCENARIOS = (
-    Scenario("success", "the whole flow succeeds"),
-    Scenario("image-failed", "the image phase fails", expect_video=False, fail_phase="image"),
-    Scenario("video-failed", "the video phase fails", expect_video=False, fail_phase="video"),
-    Scenario("slow-job", "phases take seconds", phases=Phases(1.0, 2.0, 3.0)),
-    Scenario(
-        "credentials-refused", "every call gets 401", expect_video=False, refuse_credentials=True
-    ),
-    Scenario(
-        "transient-errors",
-        "429 with Retry-After and 503 on some calls, before anything is processed",
-        faults=(
-            (429, "product_to_videos_gen_image", 1),
-            (503, "product_to_videos_retrieve", 2),
-            (429, "product_to_videos_gen_video", 1),
-        ),
-    ),
-)
-
-
-def draw_variants(seed: int, count: int) -> list[Scenario]:
-    """Response variants drawn by Hypothesis from the variant space; the same seed, the
-    same draw."""
-    from hypothesis import Phase, given, settings
-    from hypothesis import seed as hypothesis_seed
-    from hypothesis import strategies as st
-
-    choices = Controls.variant_choices()
-    space = {k: choices[k] for k in ("empty_values", "timestamps", "extra_keys", "post_status")}
-    combinations = [dict(zip(space, values, strict=True)) for values in product(*space.values())]
-    drawn: list[dict[str, Any]] = []
-
-    # Hypothesis tries the simplest value first; the last of a few draws is a real mix.
-    @hypothesis_seed(seed)
-    @settings(max_examples=10, database=None, phases=[Phase.generate])
-    @given(st.permutations(combinations))
-    def draw(order: list[dict[str, Any]]) -> None:
-        drawn[:] = [dict(v) for v in order]
-
-    draw()
-    return [
-        Scenario(
-            f"variants-{i + 1}",
-            "response variants: " + ", ".join(f"{k}={v}" for k, v in sorted(v.items())),
-            variants=tuple(sorted(v.items())),
-        )
-        for i, v in enumerate(drawn[:count])
-    ]
+    def arguments(self) -> list[str]:
+        default = Options()
+        args = ["--seed", str(self.seed)]
+        for flag, value, usual in (
+            ("--timeout", self.timeout, default.timeout),
+            ("--max-polls-per-second", self.max_polls_per_second, default.max_polls_per_second),
+            ("--variants", self.variants, default.variants),
+            ("--stall-seconds", self.stall_seconds, default.stall_seconds),
+        ):
+            if value != usual:
+                args += [flag, f"{value:g}"]
+        if self.strict:
+            args.append("--strict")
+        if self.replay is not None:
+            args += ["--replay", str(self.replay)]
+        return args
 
 
 @dataclass
@@ -119,10 +97,22 @@ class ScenarioResult:
     seconds: float
     requests: int
     findings: list[Finding] = field(default_factory=list)
+    options: Options = field(default_factory=Options)
 
     @property
     def passed(self) -> bool:
-        return not self.findings
+        return not self.errors
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error"]
+
+    @property
+    def stderr_tail(self) -> list[str]:
+        return stderr_tail(self.stderr)
+
+    def reproduce(self, command: list[str]) -> str:
+        return reproduce(command, self.scenario.name, self.options)
 
     def as_dict(self, command: list[str]) -> dict[str, Any]:
         return {
@@ -135,25 +125,17 @@ class ScenarioResult:
             "findings": [asdict(f) for f in self.findings],
             "stdout": self.stdout,
             "stderr": self.stderr,
-            "reproduce": reproduce(command, self.scenario.name, self.seed),
+            "reproduce": self.reproduce(command),
         }
 
 
-def reproduce(command: list[str], scenario: str, seed: int) -> str:
-    import shlex
-
-    return shlex.join(
-        [
-            "creatify-mock",
-            "verify-client",
-            "--scenario",
-            scenario,
-            "--seed",
-            str(seed),
-            "--",
-            *command,
-        ]
-    )
+def reproduce(command: list[str], scenario: str, options: Options | int = 0) -> str:
+    """The command line that runs `scenario` again as it ran."""
+    chosen = options if isinstance(options, Options) else Options(seed=options)
+    if scenario != "replay":
+        chosen = Options(**{**asdict(chosen), "replay": None})
+    args = ["creatify-mock", "verify-client", "--scenario", scenario, *chosen.arguments()]
+    return shlex.join([*args, "--", *command])
 
 
 class ClientHarness:
@@ -165,12 +147,17 @@ class ClientHarness:
         timeout: float = 60.0,
         max_polls_per_second: float = 3.0,
         env: dict[str, str] | None = None,
+        options: Options | None = None,
     ) -> None:
         if not command:
             raise ValueError("command: expected the client's command line; got nothing")
-        self.command, self.seed, self.timeout = list(command), seed, timeout
-        self.max_polls_per_second = max_polls_per_second
+        self.command = list(command)
+        self.options = options or Options(
+            seed=seed, timeout=timeout, max_polls_per_second=max_polls_per_second
+        )
+        self.seed, self.timeout = self.options.seed, self.options.timeout
         self.env = dict(env or {})
+        self.stop = threading.Event()  # set: runs under way end their clients and stop
 
     def run(self, scenario: Scenario) -> ScenarioResult:
         config = MockConfig(
@@ -184,13 +171,36 @@ class ClientHarness:
         self._prepare(controls, scenario)
         try:
             with MockServer(app) as server:
-                result = self._launch(scenario, server.url)
-                time.sleep(0.05)  # let the last journal entry land
-                entries = controls.journal()
-                result.requests = len(entries)
-                result.findings = self._check(scenario, controls, entries, result)
+                env = self._env(scenario, server.url)
+                run = run_client(self.command, env, self.timeout, self.stop)
+                at_exit = {r["id"]: r for r in controls.records(API_ID)}
+                time.sleep(0.15)  # the last journal entry lands (a held stall sees the hang-up)
+                entries = sorted(controls.journal(), key=lambda e: e.at)
         finally:
             close_app(app)
+        result = self._result(scenario, run, len(entries))
+        seen = {e.record_id for e in entries if e.record_id and e.dropped is None}
+        ending = Ending(
+            scenario,
+            run,
+            entries,
+            {i: r for i, r in at_exit.items() if i in seen},
+            strict=self.options.strict,
+            timeout=self.timeout,
+        )
+        result.findings = ordered(
+            check_contract(entries)
+            + check_polling(entries, self.options.max_polls_per_second)
+            + check_paid_posts(entries)
+            + check_retry_safety(entries)
+            + check_timeouts(entries)
+            + judge_ending(ending)
+            + (
+                self._check_output(at_exit, run.stdout)
+                if run.exit_code == 0 and scenario.expect_video is not False
+                else []
+            )
+        )
         return result
 
     def run_replay(self, recordings: Path) -> ScenarioResult:
@@ -198,13 +208,17 @@ class ClientHarness:
         app = create_replay_app(recordings)
         replayer = app.extensions["creatify_replay"]
         scenario = Scenario("replay", f"answers recorded in {recordings}")
-        with MockServer(app) as server:
-            result = self._launch(scenario, server.url)
-            time.sleep(0.05)  # let the last journal entry land
+        try:
+            with MockServer(app) as server:
+                run = run_client(self.command, self._env(scenario, server.url), self.timeout)
+                time.sleep(0.05)  # let the last journal entry land
+            entries = Controls.of(app).journal()
+        finally:
+            close_app(app)
+        result = self._result(scenario, run, len(entries))
         # Replay validates first, as the mock does: a bad request is a contract finding.
-        result.findings = check_contract(Controls.of(app).journal())
+        result.findings = check_contract(entries)
         result.findings += [Finding("replay", miss) for miss in replayer.misses]
-        close_app(app)
         if result.exit_code != 0:
             result.findings.append(
                 Finding(
@@ -224,18 +238,36 @@ class ClientHarness:
                     actual=lines[-1] if lines else "nothing printed",
                 )
             )
+        result.findings = ordered(result.findings)
         return result
+
+    def _result(self, scenario: Scenario, run: ClientRun, requests: int) -> ScenarioResult:
+        return ScenarioResult(
+            scenario,
+            self.seed,
+            run.exit_code,
+            run.stdout,
+            run.stderr,
+            run.seconds,
+            requests,
+            options=self.options,
+        )
 
     def _prepare(self, controls: Controls, scenario: Scenario) -> None:
         if scenario.variants:
             controls.set_variants(dict(scenario.variants))
         if scenario.fail_phase:
             controls.fail_next(scenario.fail_phase)
-        for status, operation, count in scenario.faults:
-            controls.queue_fault(status, operation, count, retry_after=1)
+        for fault in scenario.fault_list():
+            if fault.get("drop") == "stall":
+                # Longer than a reasonable request timeout, shorter than the whole run's.
+                fault["seconds"] = min(self.options.stall_seconds, self.timeout * 0.75)
+            status = fault.pop("status", 429)
+            operation = fault.pop("operation", None)
+            controls.queue_fault(status, operation, 1, 1, **fault)
 
-    def _launch(self, scenario: Scenario, url: str) -> ScenarioResult:
-        env = {
+    def _env(self, scenario: Scenario, url: str) -> dict[str, str]:
+        return {
             **os.environ,
             **self.env,
             "CREATIFY_API_BASE_URL": url,
@@ -243,72 +275,10 @@ class ClientHarness:
             "CREATIFY_API_KEY": "refused-key" if scenario.refuse_credentials else API_KEY,
             "CREATIFY_PRODUCT_URL": PRODUCT_URL,
         }
-        started = time.monotonic()
-        try:
-            done = subprocess.run(
-                self.command,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=self.timeout,
-                stdin=subprocess.DEVNULL,
-            )
-            code, out, err = done.returncode, done.stdout, done.stderr
-        except subprocess.TimeoutExpired as exc:
-            code = None
-            out = _text(exc.stdout)
-            err = _text(exc.stderr)
-        except OSError as exc:
-            code, out, err = 127, "", f"could not start {self.command[0]!r}: {exc}"
-        return ScenarioResult(scenario, self.seed, code, out, err, time.monotonic() - started, 0)
-
-    def _check(
-        self,
-        scenario: Scenario,
-        controls: Controls,
-        entries: list[JournalEntry],
-        result: ScenarioResult,
-    ) -> list[Finding]:
-        findings: list[Finding] = []
-        if result.exit_code is None:
-            findings.append(
-                Finding(
-                    "termination",
-                    f"the client did not finish within {self.timeout:g} s",
-                    expected=f"exit within {self.timeout:g} s",
-                    actual="still running",
-                )
-            )
-        elif scenario.expect_video and result.exit_code != 0:
-            findings.append(
-                Finding(
-                    "exit code",
-                    "the scenario lets the video be made, but the client exited non-zero",
-                    expected="0",
-                    actual=str(result.exit_code),
-                )
-            )
-        elif not scenario.expect_video and result.exit_code == 0:
-            findings.append(
-                Finding(
-                    "exit code",
-                    "the API reported a failure or refused the client, yet it exited 0",
-                    expected="non-zero",
-                    actual="0",
-                )
-            )
-        if scenario.expect_video and result.exit_code == 0:
-            findings += self._check_output(controls, result.stdout)
-        findings += check_contract(entries)
-        findings += check_polling(entries, self.max_polls_per_second)
-        findings += check_paid_posts(entries)
-        return findings
 
     @staticmethod
-    def _check_output(controls: Controls, stdout: str) -> list[Finding]:
-        made = [
-            r["generated_video_url"] for r in controls.records(API_ID) if r["generated_video_url"]
-        ]
+    def _check_output(records: dict[str, dict[str, Any]], stdout: str) -> list[Finding]:
+        made = [r["generated_video_url"] for r in records.values() if r["generated_video_url"]]
         lines = [line.strip() for line in stdout.splitlines() if line.strip()]
         printed = lines[-1] if lines else ""
         if printed not in made:
@@ -318,12 +288,7 @@ class ClientHarness:
                     "the printed URL is not the video the mock made",
                     expected=made[0] if made else "a generated_video_url",
                     actual=printed or "nothing printed",
+                    field="generated_video_url",
                 )
             ]
         return []
-
-
-def _text(value: bytes | str | None) -> str:
-    if value is None:
-        return ""
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value

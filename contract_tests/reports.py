@@ -6,7 +6,7 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from .harness import ScenarioResult, reproduce
+from .harness import ScenarioResult
 
 __all__ = ["summary", "write_json", "write_junit"]
 
@@ -14,16 +14,21 @@ __all__ = ["summary", "write_json", "write_junit"]
 def summary(results: list[ScenarioResult], command: list[str]) -> str:
     width = max([len(r.scenario.name) for r in results] + [8])
     lines = [f"{'scenario':<{width}}  result  seconds  findings", "-" * (width + 36)]
+    pad = " " * width
     for r in results:
         outcome = "passed" if r.passed else "FAILED"
-        lines.append(
-            f"{r.scenario.name:<{width}}  {outcome:<6}  {r.seconds:7.2f}  {len(r.findings)}"
-        )
-        lines += [f"{'':<{width}}    - {f}" for f in r.findings]
-        if r.findings:
-            lines.append(
-                f"{'':<{width}}    reproduce: {reproduce(command, r.scenario.name, r.seed)}"
-            )
+        warnings = len(r.findings) - len(r.errors)
+        plural = "s" if warnings > 1 else ""
+        count = f"{len(r.errors)}" + (f" (+{warnings} warning{plural})" if warnings else "")
+        lines.append(f"{r.scenario.name:<{width}}  {outcome:<6}  {r.seconds:7.2f}  {count}")
+        lines += [f"{pad}    - {f}" for f in r.findings]
+        if not r.passed:
+            tail = r.stderr_tail
+            if tail:
+                last = "last line" if len(tail) == 1 else f"last {len(tail)} lines"
+                lines.append(f"{pad}    client stderr ({last}):")
+                lines += [f"{pad}      | {line}" for line in tail]
+            lines.append(f"{pad}    reproduce: {r.reproduce(command)}")
     passed = sum(r.passed for r in results)
     lines.append(f"{passed} passed, {len(results) - passed} failed")
     return "\n".join(lines)
@@ -58,11 +63,10 @@ def write_junit(path: Path, command: list[str], results: list[ScenarioResult]) -
             time=f"{r.seconds:.3f}",
         )
         if not r.passed:
-            failure = ET.SubElement(case, "failure", message=str(r.findings[0]))
+            # The message carries the first cause; the body every finding, causes first.
+            failure = ET.SubElement(case, "failure", message=str(r.errors[0]))
             failure.text = (
-                "\n".join(str(f) for f in r.findings)
-                + "\nreproduce: "
-                + r.as_dict(command)["reproduce"]
+                "\n".join(str(f) for f in r.findings) + "\nreproduce: " + r.reproduce(command)
             )
         ET.SubElement(case, "system-out").text = r.stdout
         ET.SubElement(case, "system-err").text = r.stderr

@@ -12,6 +12,9 @@ from typing import Any
 import httpx
 
 DONE = {"image": "image_generated", "video": "video_generated"}
+# Answers that come before anything was processed: the API's throttle and outage (429, 503),
+# and a gateway's when the app behind it is down (502, 504; often HTML, or empty).
+RETRIED = (429, 502, 503, 504)
 
 
 @dataclass
@@ -55,6 +58,7 @@ class CreatifyClient:
         *,
         poll_every: float = 1.0,
         timeout: float = 600.0,
+        request_timeout: float = 30.0,
         sleep: Callable[[float], None] = time.sleep,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
@@ -62,7 +66,7 @@ class CreatifyClient:
             base_url=base_url,
             headers={"X-API-ID": api_id, "X-API-KEY": api_key},
             transport=transport,
-            timeout=30,
+            timeout=request_timeout,  # a stalled answer must not hang the client
         )
         self.poll_every, self.timeout, self.sleep = poll_every, timeout, sleep
 
@@ -76,12 +80,23 @@ class CreatifyClient:
         self.close()
 
     def _send(self, method: str, path: str, **options: Any) -> httpx.Response:
-        """429 and 503 come before anything is processed: wait as told, then try again."""
+        """A status that says nothing was processed: wait as told, then try again. The status
+        is read before the body, which a gateway sends as HTML or not at all. A GET that
+        times out or is cut off is sent again; a POST is not, since its answer may be lost
+        after the record was made (and paid for)."""
         for _ in range(5):
-            response = self.http.request(method, path, **options)
-            if response.status_code not in (429, 503):
+            try:
+                response = self.http.request(method, path, **options)
+            except httpx.TransportError:
+                if method != "GET":
+                    raise
+                self.sleep(1.0)
+                continue
+            if response.status_code not in RETRIED:
                 break
             self.sleep(float(response.headers.get("Retry-After", "1")))
+        else:
+            response = self.http.request(method, path, **options)
         response.raise_for_status()
         return response
 

@@ -13,7 +13,15 @@ import click
 from flask import Flask
 
 from .app import create_app, create_replay_app
-from .config import Credentials, EmptyValues, MockConfig, Phases, Timestamps, Variants
+from .config import (
+    Credentials,
+    EmptyValues,
+    MockConfig,
+    Phases,
+    StateGates,
+    Timestamps,
+    Variants,
+)
 from .contract.spec import Contract
 from .lifecycle.clock import ManualClock, SystemClock
 from .lifecycle.errors import StateFileError
@@ -133,6 +141,14 @@ SHIPPED = "<shipped>"  # --replay with no path: the synthetic recording shipped 
     help="Add keys the spec does not name to every record (a client must ignore them).",
 )
 @click.option(
+    "--state-gates",
+    type=click.Choice(["strict", "lenient"]),
+    default="strict",
+    show_default=True,
+    help="From which statuses the regens are allowed (undocumented): lenient also allows "
+    "regen_image while image_generating and regen_video while video_generating.",
+)
+@click.option(
     "--strict",
     is_flag=True,
     help="Answer 500 when the mock's own response breaks the spec (always logged).",
@@ -216,6 +232,7 @@ def serve(
     auth_failure_status: str,
     timestamps: str,
     extra_keys: bool,
+    state_gates: str,
     strict: bool,
     admin_token: str | None,
     allowed_hosts: tuple[str, ...],
@@ -256,7 +273,9 @@ def serve(
         admin_token = secrets.token_urlsafe(16)
     config = MockConfig(
         credentials=(Credentials(api_id, api_key),) if api_id and api_key else (),
-        variants=_variants(empty_values, post_status, auth_failure_status, timestamps, extra_keys),
+        variants=_variants(
+            empty_values, post_status, auth_failure_status, timestamps, extra_keys, state_gates
+        ),
         phases=Phases(initializing_seconds, image_seconds, video_seconds),
         failure_rate=failure_rate,
         seed=seed,
@@ -294,7 +313,12 @@ def serve(
 
 
 def _variants(
-    empty_values: str, post_status: str, auth_failure_status: str, timestamps: str, extra: bool
+    empty_values: str,
+    post_status: str,
+    auth_failure_status: str,
+    timestamps: str,
+    extra: bool,
+    state_gates: str,
 ) -> Variants:
     try:
         return Variants(
@@ -303,6 +327,7 @@ def _variants(
             auth_failure_status=int(auth_failure_status),
             timestamps=Timestamps.parse("--timestamps", timestamps),
             extra_keys=extra,
+            state_gates=StateGates.parse("--state-gates", state_gates),
         )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None

@@ -11,7 +11,15 @@ from typing import Any
 
 from .choices import Choice
 
-__all__ = ["Credentials", "EmptyValues", "MockConfig", "Phases", "Timestamps", "Variants"]
+__all__ = [
+    "Credentials",
+    "EmptyValues",
+    "MockConfig",
+    "Phases",
+    "StateGates",
+    "Timestamps",
+    "Variants",
+]
 
 
 class EmptyValues(Choice):
@@ -22,6 +30,16 @@ class EmptyValues(Choice):
 class Timestamps(Choice):
     OFFSET = "offset"  # 2025-05-30T04:11:05.449603-07:00, as in Creatify's webhook examples
     UTC = "utc"  # 2023-11-07T05:31:56Z, as in the docs' response placeholders
+
+
+class StateGates(Choice):
+    """From which statuses gen_video, regen_image and regen_video are allowed: Creatify does
+    not document it (lifecycle.records.GATES has both policies)."""
+
+    STRICT = "strict"  # the sources each operation is allowed from, as the spec infers them
+    LENIENT = (
+        "lenient"  # also regen_image while image_generating, regen_video while video_generating
+    )
 
 
 def _is_int(value: Any) -> bool:
@@ -42,12 +60,14 @@ class Variants:
     auth_failure_status: int = 401
     timestamps: Timestamps = Timestamps.OFFSET
     extra_keys: bool = False  # add keys the spec does not name; a tolerant client ignores them
+    state_gates: StateGates = StateGates.STRICT
 
     def __post_init__(self) -> None:
         object.__setattr__(
             self, "empty_values", EmptyValues.parse("empty_values", self.empty_values)
         )
         object.__setattr__(self, "timestamps", Timestamps.parse("timestamps", self.timestamps))
+        object.__setattr__(self, "state_gates", StateGates.parse("state_gates", self.state_gates))
         if not _is_int(self.post_status) or self.post_status not in (200, 201):
             raise ValueError(f"post_status: expected 200 or 201; got {self.post_status!r}")
         if not isinstance(self.extra_keys, bool):
@@ -64,6 +84,7 @@ class Variants:
             "auth_failure_status": self.auth_failure_status,
             "timestamps": self.timestamps.value,
             "extra_keys": self.extra_keys,
+            "state_gates": self.state_gates.value,
         }
 
     @staticmethod
@@ -75,6 +96,7 @@ class Variants:
             "auth_failure_status": [401, 403],
             "timestamps": [t.value for t in Timestamps],
             "extra_keys": [False, True],
+            "state_gates": [g.value for g in StateGates],
         }
 
     def updated(self, changes: dict[str, Any]) -> Variants:

@@ -15,6 +15,7 @@ MockError                      mock_server.errors: the root
 ├── BodyTooLarge               413
 ├── MalformedJson              400: the body claims JSON and is not
 ├── InvalidRequest             400/404/415: what the contract's judges found
+├── GatewayAnswer              mock_server.api.faults: a queued 502/503/504 in HTML or empty
 └── AdminError                 an admin API answer (/__mock__/), also a ValueError
 
 The API's errors below ApiError live in `mock_server.api.errors`. Lifecycle errors carry no

@@ -18,8 +18,11 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+import os
 import resource
 import signal
+import socket
+import struct
 import threading
 from collections.abc import Callable, Iterator
 from types import TracebackType
@@ -30,6 +33,7 @@ if TYPE_CHECKING:  # each server is imported only by the command that runs it
 
 from flask import Flask
 
+from .api.faults import ConnectionDropped
 from .api.state import EXTENSION
 from .app import close_app, create_app
 
@@ -216,6 +220,16 @@ def _quiet_handler() -> type:
             for keyword, value in defaults.items():
                 super().send_header(keyword.title(), value)
             super().end_headers()
+
+        def connection_dropped(self, error: BaseException, environ: Any = None) -> None:
+            """A fault that sends no answer (api.faults): close the connection, or reset it
+            (RST at once, not the FIN a close sends first)."""
+            self.close_connection = True
+            if isinstance(error, ConnectionDropped) and error.reset:
+                self.connection.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                )
+                os.close(self.connection.detach())
 
     return QuietHandler
 

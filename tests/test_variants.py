@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+import pytest
 from conftest import Api, image_ready
 from flask import Flask
+from live import LiveMock
 
 from mock_server import ManualClock, MockConfig, Variants
 
@@ -70,3 +72,26 @@ def test_extra_keys_are_added_and_still_valid(make_app: Callable[..., Flask]) ->
     record = api.gen_image().get_json()
     assert {"credits_used", "progress", "is_hidden"} <= set(record)
     assert all(e["response_violations"] == [] for e in api.journal())
+
+
+@pytest.mark.slow
+def test_serve_takes_the_state_gates() -> None:
+    with LiveMock("--quiet", "--state-gates", "lenient") as mock, mock.client() as client:
+        assert client.get("/__mock__/variants").json()["state_gates"] == "lenient"
+
+
+@pytest.mark.slow
+def test_the_marker_takes_the_state_gates(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+import pytest
+
+@pytest.mark.creatify_mock(variants={"state_gates": "lenient"})
+def test_lenient(creatify_mock):
+    assert creatify_mock.controls.variants()["state_gates"] == "lenient"
+
+def test_strict_by_default(creatify_mock):
+    assert creatify_mock.controls.variants()["state_gates"] == "strict"
+"""
+    )
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=2)

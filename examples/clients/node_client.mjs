@@ -6,25 +6,37 @@ const headers = {
   "Content-Type": "application/json",
 };
 const pollMs = Number(process.env.POLL_SECONDS ?? "1") * 1000;
+const timeoutMs = Number(process.env.REQUEST_TIMEOUT_SECONDS ?? "10") * 1000;
+// Nothing was processed: the API's throttle and outage, or a gateway whose app is down.
+const RETRIED = [429, 502, 503, 504];
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function call(method, path, body) {
   for (let attempt = 0; attempt < 5; attempt++) {
-    const response = await fetch(base + path, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    if (response.status === 429 || response.status === 503) {
-      // Nothing was processed: wait as told, then send the same request again.
+    let response;
+    try {
+      response = await fetch(base + path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(timeoutMs), // a stalled answer must not hang us
+      });
+    } catch (error) {
+      // A GET that timed out or was cut off is safe to send again; a POST is not: its
+      // record may have been made (and paid for) with the answer lost.
+      if (method !== "GET") throw new Error(`${method} ${path}: no answer (${error.cause ?? error}); not sent again, the record may exist`);
+      await sleep(1000);
+      continue;
+    }
+    if (RETRIED.includes(response.status)) {
       await sleep(Number(response.headers.get("Retry-After") ?? "1") * 1000);
       continue;
     }
-    const data = await response.json();
-    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(data)}`);
-    return data;
+    const text = await response.text(); // the status first: a gateway's body is not JSON
+    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+    return JSON.parse(text);
   }
-  throw new Error(`${method} ${path}: still throttled after 5 tries`);
+  throw new Error(`${method} ${path}: still failing after 5 tries`);
 }
 
 async function waitFor(id, goal) {

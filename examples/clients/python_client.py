@@ -20,6 +20,7 @@ def main() -> int:
         os.environ["CREATIFY_API_KEY"],
         poll_every=poll,
         timeout=120,
+        request_timeout=float(os.environ.get("REQUEST_TIMEOUT_SECONDS", "10")),
     ) as client:
         try:
             print(client.make_video(os.environ["CREATIFY_PRODUCT_URL"]))
@@ -29,6 +30,16 @@ def main() -> int:
         except httpx.HTTPStatusError as exc:
             print(f"refused: {exc.response.status_code} {exc.response.text}", file=sys.stderr)
             return 2
+        except httpx.TransportError as exc:
+            # The answer to a paid POST was lost: it may have been made, so it is not sent
+            # again blindly.
+            print(
+                f"no answer from {exc.request.method} {exc.request.url.path} ({exc!r}); not "
+                "sent again, as the record may have been made: look for it in "
+                "GET /api/product_to_videos/",
+                file=sys.stderr,
+            )
+            return 3
     return 0
 
 

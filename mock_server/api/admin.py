@@ -145,5 +145,10 @@ def add_fault() -> Response:
         data.get("operation"),
         data.get("count", 1),
         data.get("retry_after", 1),
+        body=data.get("body"),
+        drop=data.get("drop"),
+        seconds=data.get("seconds", 0),
+        processed=data.get("processed", False),
+        after=data.get("after"),
     )
     return jsonify(pending=pending)

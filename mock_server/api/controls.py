@@ -98,19 +98,49 @@ class Controls:
         return self.queued_outcomes()
 
     def queue_fault(
-        self, status: Any = 429, operation: Any = None, count: Any = 1, retry_after: Any = 1
+        self,
+        status: Any = 429,
+        operation: Any = None,
+        count: Any = 1,
+        retry_after: Any = 1,
+        *,
+        body: Any = None,
+        drop: Any = None,
+        seconds: Any = 0,
+        processed: Any = False,
+        after: Any = None,
     ) -> list[dict[str, object]]:
-        """Answer the next `count` calls of `operation` (None: any) with `status` (429 or
-        503) and Retry-After, before anything is processed; returns what is pending."""
+        """Fault the next `count` calls of `operation` (None: any); returns what is pending.
+
+        An answer: `status` 429 or 503 (JSON, with Retry-After) or 502/504 as a gateway sends
+        them (`body` "html" or "empty"), before anything is processed. No answer: `drop`
+        "stall" (held `seconds`, then closed) or "reset", after the operation ran when
+        `processed`. `after`: only once a call of that operation was accepted.
+        """
         operations = self._state.contract.operations
-        if operation is not None and operation not in operations:
-            valid = ", ".join(sorted(operations))
-            raise AdminError(400, f"operation: expected null or one of {valid}; got {operation!r}.")
+        for name, value in (("operation", operation), ("after", after)):
+            if value is not None and value not in operations:
+                valid = ", ".join(sorted(operations))
+                raise AdminError(400, f"{name}: expected null or one of {valid}; got {value!r}.")
         if isinstance(status, bool) or not isinstance(status, int):
-            raise AdminError(400, f"status: expected 429 or 503; got {status!r}.")
+            raise AdminError(400, f"status: expected 429, 502, 503 or 504; got {status!r}.")
         if isinstance(retry_after, bool) or not isinstance(retry_after, int):
             raise AdminError(400, f"retry_after: expected whole seconds; got {retry_after!r}.")
-        self._state.faults.add(Fault(status, operation, retry_after), _count(count))
+        if body is not None and body not in ("json", "html", "empty"):
+            raise AdminError(400, f"body: expected 'json', 'html' or 'empty'; got {body!r}.")
+        if not isinstance(processed, bool):
+            raise AdminError(400, f"processed: expected true or false; got {processed!r}.")
+        fault = Fault(
+            status,
+            operation,
+            retry_after,
+            body=body,
+            drop=drop,
+            seconds=_number("seconds", seconds),
+            processed=processed,
+            after=after,
+        )
+        self._state.faults.add(fault, _count(count))
         return self.faults()
 
     def faults(self) -> list[dict[str, object]]:

@@ -21,6 +21,8 @@ __all__ = ["Concluder", "Exchange"]
 
 log = logging.getLogger("creatify_mock")
 _SHOWN_BODY_BYTES = 4096
+_SHOWN_ERROR_BYTES = 1024
+_KEPT_RESPONSE_HEADERS = ("Retry-After", "Content-Type")
 
 
 @dataclass(slots=True)
@@ -39,6 +41,9 @@ class Exchange:
     violations: list[Violation] = field(default_factory=list)
     failed: bool = False  # answered with a bug of the mock's own: no contract to check
     replayed: str | None = None  # replaying: "answer" (from a recording) or "miss" (none)
+    gateway: bool = False  # answered as a gateway in front of the API: no contract to check
+    dropped: str | None = None  # no answer sent: "stall", "stall abandoned" or "reset"
+    held: float = 0.0  # seconds a stalled request was held
     _request: Request | None = None
 
     def request(self) -> Request:
@@ -92,15 +97,26 @@ class Concluder:
             record_status=exchange.record_status,
             request_headers=journaled_headers(environ),
             request_body=(exchange.body or b"")[:_SHOWN_BODY_BYTES].decode("utf-8", "replace"),
+            response_headers=tuple(
+                (name, reply.headers[name])
+                for name in _KEPT_RESPONSE_HEADERS
+                if name in reply.headers
+            ),
+            response_body=reply.data[:_SHOWN_ERROR_BYTES].decode("utf-8", "replace")
+            if reply.status_code >= 400
+            else "",
+            dropped=exchange.dropped,
+            held=round(exchange.held, 3),
         )
         if log.isEnabledFor(logging.INFO):
             log.info(
-                "%s %s %s %s%s",
+                "%s %s %s %s%s%s",
                 exchange.method,
                 exchange.full_path,
-                reply.status_code,
+                reply.status_code or "-",
                 "invalid" if found else "valid",
                 f": {found[0]}" if found else "",
+                f" (answer dropped: {exchange.dropped})" if exchange.dropped else "",
             )
         return reply
 
@@ -120,7 +136,13 @@ class Concluder:
         )
 
     def _own_violations(self, exchange: Exchange, reply: Reply) -> list[Violation]:
-        if exchange.operation is None or exchange.method == "HEAD" or exchange.failed:
+        if (
+            exchange.operation is None
+            or exchange.method == "HEAD"
+            or exchange.failed
+            or exchange.gateway
+            or reply.status_code == 0  # dropped before any answer was made
+        ):
             return []
         if exchange.replayed == "miss":  # the replay's own 404: no answer of the API's
             return []

@@ -37,6 +37,14 @@ class JournalEntry:
     record_status: str | None = None  # the status a record was served with
     request_headers: tuple[tuple[str, str], ...] = ()  # the ones that matter to the contract
     request_body: str = ""  # as sent, cut at 4 KiB
+    # What the client was answered besides the status: Retry-After and Content-Type, and
+    # an error's body (cut at 1 KiB; a record's is left out).
+    response_headers: tuple[tuple[str, str], ...] = ()
+    response_body: str = ""
+    # A fault that sent no answer: "stall" (the mock closed the connection after `held`
+    # seconds), "stall abandoned" (the client hung up after `held` s) or "reset".
+    dropped: str | None = None
+    held: float = 0.0
 
     @property
     def verdict(self) -> str:
@@ -48,6 +56,7 @@ class JournalEntry:
         data["violations"] = [v.as_dict() for v in self.violations]
         data["response_violations"] = [v.as_dict() for v in self.response_violations]
         data["request_headers"] = dict(self.request_headers)
+        data["response_headers"] = dict(self.response_headers)
         return data
 
 
@@ -96,7 +105,8 @@ def _kept_violation(v: Violation) -> Violation:
 def _weight(entry: JournalEntry) -> int:
     """About the bytes an entry holds: its texts, and a fixed part for the rest."""
     weight = 400 + len(entry.path) + len(entry.query) + len(entry.request_body)
-    for name, value in entry.request_headers:
+    weight += len(entry.response_body)
+    for name, value in (*entry.request_headers, *entry.response_headers):
         weight += len(name) + len(value)
     for v in (*entry.violations, *entry.response_violations):
         weight += len(v.field) + len(v.expected) + len(v.actual) + len(v.message)

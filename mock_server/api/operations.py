@@ -61,7 +61,8 @@ def _follow_up(action: str) -> Callable[[MockState, str, RequestVerdict, Prefere
     ) -> Answer:
         method = getattr(state.simulator, action)
         body = _body(state, operation_id, verdict)
-        return _created(state, method(account, str(verdict.path["id"]), body, preference))
+        gates = state.variants.state_gates.value
+        return _created(state, method(account, str(verdict.path["id"]), body, preference, gates))
 
     return run
 

@@ -3,6 +3,9 @@ refusals included, and leaves through the same end.
 
     route → queued fault → auth → body → validation → operation → conclusion
 
+A queued fault that drops the answer (a stall, a reset) ends the exchange without one, after
+the operation when the fault says the operation ran.
+
 Each step either adds to the `Exchange` or raises; `refusals` turns what it raises into the
 answer, and the `Concluder` checks that answer against the contract, journals and logs it.
 A plain WSGI callable, installed as `app.wsgi_app`: Flask answers only what it is handed
@@ -25,6 +28,7 @@ from ..errors import MockError
 from ..lifecycle.outcomes import Preference
 from .errors import BodyTooLarge, InvalidRequest, MalformedJson, MethodNotAllowed, UnknownPath
 from .exchange import Exchange
+from .faults import ConnectionDropped, Fault, hold
 from .headers import EnvironHeaders
 from .operations import perform
 from .prefer import parse_prefer
@@ -57,8 +61,9 @@ class ApiPipeline:
         method = str(environ.get("REQUEST_METHOD", "GET")).upper()
         exchange = Exchange(environ, method, path)
         concluder, limit = self.state.concluder, self.state.config.max_body_bytes
+        fault: list[Fault] = []  # a fault that drops the answer, once taken
         try:
-            reply = self._answer(exchange)
+            reply = self._answer(exchange, fault)
         except Exception as error:  # each step raises what refuses the request
             if exchange.body is None:  # refused before its body: read it for the journal
                 exchange.body = _body_or_nothing(environ, limit)
@@ -67,13 +72,35 @@ class ApiPipeline:
             reply = refusal(error, exchange, body_limit=limit) or concluder.internal_error(
                 exchange, error
             )
+        if fault:
+            return self._drop(exchange, reply, fault[0], start_response)
         try:
             reply = concluder.conclude(exchange, reply)
         except Exception as error:  # a bug in the end itself: still a 500 that names it
             reply = concluder.internal_error(exchange, error)
         return reply(environ, start_response)
 
-    def _answer(self, exchange: Exchange) -> Reply:
+    def _drop(
+        self, exchange: Exchange, reply: Reply, fault: Fault, start_response: Callable[..., Any]
+    ) -> Any:
+        """Send no answer: hold a stall (its thread only), then close or reset the connection;
+        without Werkzeug's socket, answer at once as a gateway would (504, or an empty 502)."""
+        environ, faults = exchange.environ, self.state.faults
+        has_socket = "werkzeug.socket" in environ
+        if fault.drop == "stall":
+            exchange.held, gave_up = hold(environ, fault.seconds, faults.closing)
+            exchange.dropped = "stall abandoned" if gave_up else "stall"
+        else:
+            exchange.dropped = "reset"
+        if not has_socket:
+            exchange.gateway = True
+            reply = Reply(504 if fault.drop == "stall" else 502)
+        self.state.concluder.conclude(exchange, reply)
+        if has_socket:
+            raise ConnectionDropped(reset=fault.drop == "reset")
+        return reply(environ, start_response)
+
+    def _answer(self, exchange: Exchange, dropping: list[Fault]) -> Reply:
         state, environ = self.state, exchange.environ
         allowed = self._route(exchange)
         if exchange.method == "OPTIONS":
@@ -82,7 +109,11 @@ class ApiPipeline:
         assert operation is not None
         fault = state.faults.take(operation)
         if fault is not None:
-            raise fault.error()  # before auth and validation: nothing is processed
+            if fault.drop is None:
+                raise fault.error()  # before auth and validation: nothing is processed
+            dropping.append(fault)
+            if not fault.processed:
+                return Reply(0)  # never sent
         headers = EnvironHeaders(environ)
         exchange.account = state.authenticator.account(headers, state.variants.auth_failure_status)
         exchange.body = b""  # from here on, a refusal does not read the body again
@@ -101,12 +132,15 @@ class ApiPipeline:
         if verdict.violations:
             raise InvalidRequest(verdict.violations)
         if state.recordings is not None:  # replaying: the answer comes from a recording
-            return replay(state.recordings, exchange)
+            reply = replay(state.recordings, exchange)  # NotRecorded when none answers
+            state.faults.accepted(operation)
+            return reply
         prefer = environ.get("HTTP_PREFER")
         preference = parse_prefer(prefer) if prefer else _NO_PREFERENCE
         done = perform(state, operation, exchange.account, verdict, preference)
         if done.record is not None:
             exchange.record_id, exchange.record_status = done.record.id, done.record.status
+        state.faults.accepted(operation)
         return Reply.json(done.status, done.payload)
 
     def _route(self, exchange: Exchange) -> tuple[str, ...]:

@@ -19,6 +19,7 @@ from .errors import (
     UnknownPath,
 )
 from .exchange import Exchange
+from .faults import GatewayAnswer
 from .reply import Reply
 
 __all__ = ["refusal"]
@@ -69,6 +70,12 @@ def _unauthenticated(error: BaseException, exchange: Exchange) -> Reply:
             )
         ]
     return _api_error(error, exchange)
+
+
+def _gateway_answer(error: BaseException, exchange: Exchange) -> Reply:
+    assert isinstance(error, GatewayAnswer)
+    exchange.gateway = True
+    return Reply(error.status, error.body, error.headers())
 
 
 def _unknown_path(error: BaseException, exchange: Exchange) -> Reply:
@@ -149,6 +156,7 @@ def _store_full(error: BaseException, exchange: Exchange) -> Reply:
 _TABLE: dict[type[BaseException], Answer] = {
     Unauthenticated: _unauthenticated,
     ApiError: _api_error,  # FieldErrors, a fault, a bad Prefer header
+    GatewayAnswer: _gateway_answer,  # a queued 502/503/504 in HTML or empty
     UnknownPath: _unknown_path,
     MethodNotAllowed: _method_not_allowed,
     BodyTooLarge: _body_too_large,

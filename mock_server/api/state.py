@@ -103,6 +103,7 @@ class MockState:
         )
 
     def close(self) -> None:
+        self.faults.close()
         self.simulator.close()
         self.webhooks.close()
         self.store.close()

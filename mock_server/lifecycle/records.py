@@ -16,6 +16,7 @@ from ..config import Phases
 
 __all__ = [
     "ALLOWED_SOURCES",
+    "GATES",
     "PACIFIC",
     "Record",
     "Step",
@@ -33,6 +34,21 @@ ALLOWED_SOURCES: dict[str, tuple[str, ...]] = {
     "gen_video": ("image_generated",),
     "regen_image": ("image_generated", "video_generating", "video_generated"),
     "regen_video": ("video_generated",),
+}
+# The `lenient` state-gates variant: each regen one step earlier, as a server that queues
+# the work might allow; a client should work under either policy.
+GATES: dict[str, dict[str, tuple[str, ...]]] = {
+    "strict": ALLOWED_SOURCES,
+    "lenient": {
+        "gen_video": ("image_generated",),
+        "regen_image": (
+            "image_generating",
+            "image_generated",
+            "video_generating",
+            "video_generated",
+        ),
+        "regen_video": ("video_generating", "video_generated"),
+    },
 }
 # Creatify's servers run on US Pacific time; their webhook examples carry its offset.
 PACIFIC = ZoneInfo("America/Los_Angeles")

@@ -21,7 +21,7 @@ from .clock import Clock
 from .errors import RecordNotFound, StoreFull, WrongState
 from .outcomes import OutcomePolicy, Preference
 from .records import (
-    ALLOWED_SOURCES,
+    GATES,
     Record,
     apply_due_steps,
     end_now,
@@ -183,10 +183,15 @@ class Simulator:
             return self._create(record)
 
     def gen_video(
-        self, account: str, record_id: str, body: dict[str, Any], preference: Preference
+        self,
+        account: str,
+        record_id: str,
+        body: dict[str, Any],
+        preference: Preference,
+        gates: str = "strict",
     ) -> Record:
         with self._lock:
-            record = self._source_in_state(account, record_id, "gen_video")
+            record = self._source_in_state(account, record_id, "gen_video", gates)
             now = self.clock.now()
             if "motion_style" in body:
                 record.motion_style = body["motion_style"]
@@ -200,11 +205,16 @@ class Simulator:
             return record
 
     def regen_image(
-        self, account: str, record_id: str, body: dict[str, Any], preference: Preference
+        self,
+        account: str,
+        record_id: str,
+        body: dict[str, Any],
+        preference: Preference,
+        gates: str = "strict",
     ) -> Record:
         with self._lock:
             self._make_room()
-            source = self._source_in_state(account, record_id, "regen_image")
+            source = self._source_in_state(account, record_id, "regen_image", gates)
             now = self.clock.now()
             record = self._copy(source, now, "regen_image", body)
             record.image_prompt = body.get("image_prompt") or source.image_prompt
@@ -215,11 +225,16 @@ class Simulator:
             return self._create(record)
 
     def regen_video(
-        self, account: str, record_id: str, body: dict[str, Any], preference: Preference
+        self,
+        account: str,
+        record_id: str,
+        body: dict[str, Any],
+        preference: Preference,
+        gates: str = "strict",
     ) -> Record:
         with self._lock:
             self._make_room()
-            source = self._source_in_state(account, record_id, "regen_video")
+            source = self._source_in_state(account, record_id, "regen_video", gates)
             now = self.clock.now()
             record = self._copy(source, now, "regen_video", body)
             record.generated_photo_url = source.generated_photo_url
@@ -261,9 +276,9 @@ class Simulator:
             return new_id()
         return str(uuid.UUID(int=self._ids.getrandbits(128), version=4))
 
-    def _source_in_state(self, account: str, record_id: str, operation: str) -> Record:
+    def _source_in_state(self, account: str, record_id: str, operation: str, gates: str) -> Record:
         record = self.get(account, record_id)
-        allowed = ALLOWED_SOURCES[operation]
+        allowed = GATES[gates][operation]
         if record.status not in allowed:
             raise WrongState(
                 record_id=record.id, operation=operation, current=record.status, allowed=allowed

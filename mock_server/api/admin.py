@@ -10,7 +10,8 @@ from flask import Blueprint, Response, jsonify, request
 
 from .controls import Controls
 from .errors import AdminError, ApiError
-from .guard import AdminGuard
+from .guard import ADMIN_PREFIX, AdminGuard
+from .site import index_response
 from .state import state_of
 
 __all__ = ["TOKEN_HEADER", "blueprint"]
@@ -51,6 +52,11 @@ def _body() -> dict[str, Any]:
     if not isinstance(data, dict):
         raise AdminError(400, f"Expected a JSON object body; got {request.get_data()[:80]!r}.")
     return data
+
+
+@blueprint.get("/")
+def index() -> Response:
+    return index_response(ADMIN_PREFIX)
 
 
 @blueprint.get("/health")

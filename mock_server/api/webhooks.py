@@ -24,12 +24,12 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from .guard import ADMIN_PREFIX
+
 if TYPE_CHECKING:  # httpx costs 0.1 s to import; a mock that sends no webhook skips it
     import httpx
 
 __all__ = ["Attempt", "Delivery", "TargetPolicy", "WebhookDispatcher"]
-
-ADMIN_PATH = "/__mock__"
 
 
 @dataclass
@@ -67,7 +67,7 @@ class TargetPolicy:
     def refusal(self, url: str) -> str | None:
         """Why `url` is refused, or None."""
         parts = urlsplit(url)
-        if parts.path.startswith(ADMIN_PATH):
+        if parts.path.startswith(ADMIN_PREFIX):
             return (
                 f"webhook_url: {url} is the mock's admin API; a webhook never goes there "
                 "(it would let any account act on every account's records)"

@@ -9,10 +9,12 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import pytest
 import yaml
 from flask import Flask
 from flask.testing import FlaskClient
+from live import LiveMock
 
 from mock_server import Contract, MockConfig
 from mock_server.api.state import state_of
@@ -33,7 +35,9 @@ def test_the_index_lists_the_docs_the_spec_and_the_dashboard(
     answer = client.get(path)
     assert answer.status_code == 200 and answer.mimetype == "application/json"
     hrefs = [link["href"] for link in answer.get_json()["links"]]
-    assert {"/docs/", "/openapi.yaml", "/openapi.json", "/__mock__/health"} <= set(hrefs)
+    assert {"/docs/", "/openapi.yaml", "/openapi.json", "/__mock__/ui", "/__mock__/health"} <= set(
+        hrefs
+    )
     for href in hrefs:  # every link it gives answers
         assert client.get(href, headers={"X-API-ID": "a", "X-API-KEY": "k"}).status_code == 200
 
@@ -41,7 +45,7 @@ def test_the_index_lists_the_docs_the_spec_and_the_dashboard(
 def test_a_browser_gets_the_index_as_a_page_of_links(client: FlaskClient) -> None:
     page = client.get("/", headers={"Accept": "text/html,*/*;q=0.8"})
     assert page.mimetype == "text/html"
-    assert '<a href="/docs/">' in page.text and '<a href="/openapi.yaml">' in page.text
+    assert '<a href="/docs/">' in page.text and '<a href="/__mock__/ui">' in page.text
     assert page.headers["X-Frame-Options"] == "DENY"
 
 
@@ -116,3 +120,15 @@ def test_with_an_admin_token_the_index_needs_it_like_the_rest(
     assert client.get("/__mock__/").status_code == 401
     assert client.get("/__mock__/", headers={"X-Mock-Admin-Token": "s3cret"}).status_code == 200
     assert client.get("/").status_code == 200  # the public index: links only
+
+
+@pytest.mark.slow
+def test_serve_prints_the_dashboard_and_docs_and_serves_them() -> None:
+    with LiveMock("--quiet") as mock, httpx.Client(trust_env=False, timeout=10) as client:
+        shown = {line.split()[0]: line.split()[1] for line in mock.banner[1:] if line.strip()}
+        assert shown["dashboard"] == f"{mock.url}/__mock__/ui"
+        assert shown["docs"] == f"{mock.url}/docs/"
+        for url in (shown["dashboard"], shown["docs"], mock.url + "/"):
+            page = client.get(url, headers={"Accept": "text/html"})
+            assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+        assert client.get(mock.url + "/openapi.yaml").content == SPEC.read_bytes()

@@ -41,6 +41,7 @@ _LINKS = (
     (DOCS + "/", "the API's documentation, with try it on this mock"),
     ("/openapi.yaml", "the OpenAPI document the mock runs on (YAML)"),
     ("/openapi.json", "the same document as JSON"),
+    ("{admin}/ui", "the dashboard: tasks, requests and their verdicts, webhooks, controls"),
     ("{admin}/health", "the admin API: health, clock, records, journal, webhooks, variants"),
 )
 

@@ -99,6 +99,22 @@ class Store:
             rows = self._db.execute(query + " ORDER BY seq DESC", args).fetchall()
         return [Record.from_json(_state(row)) for row in rows]
 
+    def newest(self, account: str | None, limit: int, offset: int = 0) -> list[Record]:
+        """A page of records, newest first: the account's, or every account's (None)."""
+        where, args = ("WHERE account = ?", [account]) if account is not None else ("", [])
+        query = f"SELECT seq, data FROM records {where} ORDER BY seq DESC LIMIT ? OFFSET ?"
+        with self._lock:
+            rows = self._db.execute(query, [*args, limit, offset]).fetchall()
+        return [Record.from_json(_state(row)) for row in rows]
+
+    def accounts(self) -> dict[str, int]:
+        """How many records each account has, the account with the newest record first."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT account, COUNT(*) FROM records GROUP BY account ORDER BY MAX(seq) DESC"
+            ).fetchall()
+        return {str(account): int(count) for account, count in rows}
+
     def pending(self) -> list[tuple[float, str]]:
         """(due, id) of every record with a step still to come and a webhook to call."""
         with self._lock:

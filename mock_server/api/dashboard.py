@@ -1,0 +1,38 @@
+"""The dashboard at /__mock__/ui: three static files (HTML, CSS, JS; no build step) that
+show the admin API and call it. Nested in the admin blueprint, so the same guard lets a
+browser in (Host, Origin); the files themselves hold no data, so a mock with an admin token
+serves them without it, and the page sends the token (from `#token=…` or a form) on each of
+its calls, which are refused without it like any other."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response
+
+from .site import no_framing, static_file
+
+__all__ = ["blueprint"]
+
+blueprint = Blueprint("mock_dashboard", __name__)
+
+# Only this page's own files, scripts included; no frame, no form posted elsewhere.
+_POLICY = (
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'"
+)
+
+
+@blueprint.get("")
+def page() -> Response:
+    response = no_framing(static_file("dashboard.html"))
+    response.headers["Content-Security-Policy"] = _POLICY
+    return response
+
+
+@blueprint.get("/dashboard.js")
+def script() -> Response:
+    return static_file("dashboard.js")
+
+
+@blueprint.get("/dashboard.css")
+def style() -> Response:
+    return static_file("dashboard.css")

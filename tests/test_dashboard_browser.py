@@ -16,7 +16,7 @@ import pytest
 from conftest import BASE, PRODUCT
 from receiver import Receiver
 
-from mock_server import ManualClock, MockServer
+from mock_server import Controls, ManualClock, MockConfig, MockServer
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "reports" / "dashboard"
@@ -104,6 +104,10 @@ def open_dashboard(driver: WebDriver, mock: MockServer, width: int = 1280) -> No
         "its first update",
         lambda d: d.find_element(By.ID, "updated").text.startswith("updated"),
     )
+
+
+def text(driver: WebDriver, element_id: str) -> str:
+    return str(driver.find_element(By.ID, element_id).text)
 
 
 def card(driver: WebDriver, record_id: str) -> WebElement:
@@ -268,3 +272,103 @@ def test_a_journal_of_thousands_is_shown_a_page_at_a_time(
     shown = browser.find_elements(By.CSS_SELECTOR, "#journal-list > li")
     assert len(shown) == 50 and all("invalid" in (r.get_attribute("class") or "") for r in shown)
     assert "X-API-KEY" in shown[0].text
+
+
+def test_the_docs_render_from_the_mock_alone_and_try_it_calls_the_mock(
+    browser: WebDriver, mock: MockServer
+) -> None:
+    browser.set_window_size(1280, 1000)
+    browser.get(f"{mock.url}/docs/")
+    listing = until(
+        browser,
+        "the list operation",
+        lambda d: d.find_elements(By.ID, "operations-product_to_videos-product_to_videos_list"),
+    )[0]
+    servers = browser.find_elements(By.CSS_SELECTOR, ".servers select option")
+    assert servers[0].get_attribute("value") == mock.url
+    loaded = browser.execute_script(
+        "return performance.getEntriesByType('resource').map(e => e.name)"
+    )
+    assert loaded and all(url.startswith(mock.url + "/") for url in loaded), loaded
+    listing.find_element(By.CSS_SELECTOR, ".opblock-summary").click()
+    until(browser, "Execute", lambda d: d.find_elements(By.CSS_SELECTOR, ".execute"))[0].click()
+    until(
+        browser,
+        "the mock's answer",
+        lambda d: "401" in d.find_element(By.CSS_SELECTOR, ".live-responses-table").text,
+    )
+    shot(browser, "5-docs-try-it")
+    (asked,) = Controls.of(mock.app).journal()
+    assert (asked.method, asked.path, asked.status) == ("GET", "/api/product_to_videos/", 401)
+
+
+def test_every_control_on_the_page_changes_the_mock(
+    browser: WebDriver, mock: MockServer, client: httpx.Client
+) -> None:
+    from selenium.webdriver.support.ui import Select
+
+    controls = Controls.of(mock.app)
+    record_id = client.post(BASE + "gen_image/", json={"product_url": PRODUCT}).json()["id"]
+    open_dashboard(browser, mock)
+    wait_status(browser, record_id, "initializing")
+
+    Select(browser.find_element(By.ID, "outcome")).select_by_value("image-failed")
+    browser.find_element(By.CSS_SELECTOR, "#outcome-form button[type=submit]").click()
+    until(
+        browser,
+        "the queued outcome",
+        lambda d: "image-failed" in d.find_element(By.ID, "outcomes-queued").text,
+    )
+    assert controls.queued_outcomes()["image"] == ["image-failed"]
+    browser.find_element(By.ID, "outcome-clear").click()
+    until(
+        browser, "an empty queue", lambda d: d.find_element(By.ID, "outcomes-queued").text == "none"
+    )
+
+    Select(browser.find_element(By.ID, "fault-status")).select_by_value("503")
+    Select(browser.find_element(By.ID, "fault-operation")).select_by_value("product_to_videos_list")
+    browser.find_element(By.CSS_SELECTOR, "#fault-form button[type=submit]").click()
+    until(
+        browser,
+        "the pending fault",
+        lambda d: "503 for product_to_videos_list" in d.find_element(By.ID, "faults-pending").text,
+    )
+    assert client.get(BASE).status_code == 503
+
+    Select(browser.find_element(By.ID, "variant-timestamps")).select_by_visible_text("utc")
+    until(browser, "the variant set", lambda d: controls.variants()["timestamps"] == "utc")
+    until(browser, "a UTC clock", lambda d: d.find_element(By.ID, "clock-now").text.endswith("Z"))
+
+    card(browser, record_id).find_element(By.CSS_SELECTOR, "button.complete").click()
+    wait_status(browser, record_id, "image_generated")
+
+    browser.find_element(By.ID, "reset").click()
+    until(browser, "no task", lambda d: d.find_element(By.ID, "tasks-count").text == "0 tasks")
+    assert controls.records("shop-42") == [] and controls.variants()["timestamps"] == "offset"
+    assert "Done: the mock was reset." in browser.find_element(By.ID, "message").text
+
+
+def test_with_an_admin_token_the_page_asks_for_it_or_takes_it_from_the_url(
+    browser: WebDriver,
+) -> None:
+    config = MockConfig(admin_token="s3cret-token")
+    with MockServer(config=config, clock=ManualClock(start=1_748_603_465.0)) as mock:
+        browser.get(f"{mock.url}/__mock__/ui")  # a new port: nothing kept from before
+        form = until(
+            browser,
+            "the token form",
+            lambda d: (
+                d.find_element(By.ID, "token-form").is_displayed()
+                and d.find_element(By.ID, "token-form")
+            ),
+        )
+        assert "401" in text(browser, "updated")
+        browser.find_element(By.ID, "token").send_keys("s3cret-token", Keys.ENTER)
+        until(browser, "an update", lambda d: text(d, "updated").startswith("updated"))
+        assert not form.is_displayed()
+
+        browser.execute_script("sessionStorage.clear()")  # forget the token typed above
+        browser.get("about:blank")  # so that the next page starts afresh
+        browser.get(f"{mock.url}/__mock__/ui#token=s3cret-token")
+        until(browser, "an update", lambda d: text(d, "updated").startswith("updated"))
+        assert "token" not in browser.current_url  # taken out of the address bar

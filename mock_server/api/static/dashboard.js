@@ -122,6 +122,14 @@ async function pullJournal() {
   // Page by page from where the last poll stopped: a journal of thousands comes in batches.
   for (;;) {
     const page = await call("GET", `/journal?since=${view.journalLast}&limit=${JOURNAL_BATCH}`);
+    const oldest = view.entries.length ? view.entries[0].seq : view.journalLast + 1;
+    if (page.first !== null && page.first < oldest) {
+      // Older entries than any this page has seen: not the same journal (a mock restarted on
+      // the same port, caught when its journal starts below ours). Start over.
+      forgetEntries(view.entries.length);
+      view.journalLast = 0;
+      continue;
+    }
     if (page.first === null) {
       if (view.entries.length) forgetEntries(view.entries.length);
     } else if (view.entries.length && view.entries[0].seq < page.first) {
@@ -199,6 +207,10 @@ async function loadOperations() {
 // -- tasks --------------------------------------------------------------------------------
 
 function showTasks(page) {
+  if (page.offset > 0 && page.offset >= page.total) {
+    view.tasksOffset = 0; // the tasks on this page are gone (a reset): back to the newest
+    return;
+  }
   const select = $("account");
   const chosen = select.value;
   const accounts = page.accounts.map((a) => `${a.account}\u0000${a.records}`).join("\u0001");
@@ -563,6 +575,10 @@ function wire() {
     refresh();
   });
   $("live").addEventListener("change", () => $("live").checked && refresh());
+  window.addEventListener("hashchange", () => {
+    readToken(); // a #token=… pasted into the address bar of an open page
+    refresh();
+  });
 }
 
 readToken();

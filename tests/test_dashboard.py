@@ -16,6 +16,7 @@ from werkzeug.routing import Map, Rule
 from mock_server import Contract, ManualClock, MockConfig, close_app, create_app
 
 STATIC = Path(__file__).resolve().parent.parent / "mock_server" / "api" / "static"
+SCRIPTS = ("dashboard.js", "journal.js", "dom.js")
 
 
 def test_the_page_and_every_file_it_loads_are_served_with_no_framing(api: Api) -> None:
@@ -23,17 +24,21 @@ def test_the_page_and_every_file_it_loads_are_served_with_no_framing(api: Api) -
     assert page.status_code == 200 and page.mimetype == "text/html"
     assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
     assert "default-src 'self'" in page.headers["Content-Security-Policy"]
-    files = re.findall(r'(?:src|href)="(/__mock__/ui/[^"]+)"', page.text)
-    assert sorted(files) == ["/__mock__/ui/dashboard.css", "/__mock__/ui/dashboard.js"]
+    files = re.findall(r'(?:src|href)="/__mock__/ui/([^"]+)"', page.text)
+    assert sorted(files) == ["dashboard.css", "dashboard.js"]
+    for script in SCRIPTS:  # the modules the page's script imports, and theirs
+        files += re.findall(r'from "\./([^"]+)"', (STATIC / script).read_text())
+    assert set(files) == {"dashboard.css", *SCRIPTS}
     for name in files:
-        assert api.client.get(name).data == (STATIC / name.rsplit("/", 1)[1]).read_bytes()
+        assert api.client.get(f"/__mock__/ui/{name}").data == (STATIC / name).read_bytes()
+    assert api.client.get("/__mock__/ui/missing.js").status_code == 404
 
 
 def test_the_page_calls_only_the_admin_api_that_exists(app: Flask) -> None:
     """Every admin call in the script (`call("METHOD", "/path…")` for a read,
     `act(what, "METHOD", "/path…")` for a control) names a route of the admin API, so that
     each control is something a script can do too."""
-    script = (STATIC / "dashboard.js").read_text()
+    script = "".join((STATIC / name).read_text() for name in SCRIPTS)
     calls = re.findall(r'"(GET|POST|PATCH|DELETE)", [`"](/[^`"?]*)', script)
     assert len(calls) >= 15
     admin_rules = Map(

@@ -1,12 +1,12 @@
-"""The dashboard at /__mock__/ui: three static files (HTML, CSS, JS; no build step) that
-show the admin API and call it. Nested in the admin blueprint, so the same guard lets a
+"""The dashboard at /__mock__/ui: static files (HTML, CSS, JavaScript modules; no build
+step) that show the admin API and call it. Nested in the admin blueprint, so the same guard lets a
 browser in (Host, Origin); the files themselves hold no data, so a mock with an admin token
 serves them without it, and the page sends the token (from `#token=…` or a form) on each of
 its calls, which are refused without it like any other."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, abort
 
 from .site import no_framing, static_file
 
@@ -28,9 +28,14 @@ def page() -> Response:
     return response
 
 
-@blueprint.get("/dashboard.js")
-def script() -> Response:
-    return static_file("dashboard.js")
+_SCRIPTS = frozenset({"dashboard.js", "journal.js", "dom.js"})
+
+
+@blueprint.get("/<name>.js")
+def script(name: str) -> Response:
+    if f"{name}.js" not in _SCRIPTS:
+        abort(404)
+    return static_file(f"{name}.js")
 
 
 @blueprint.get("/dashboard.css")

@@ -188,6 +188,16 @@ def test_the_page_follows_a_flow_flags_a_violation_and_fails_a_task(
     curl = flagged.find_element(By.CLASS_NAME, "curl").text
     assert curl.startswith(f"curl -X POST '{mock.url}/api/product_to_videos/gen_image/'")
     assert '"X-API-KEY: $CREATIFY_API_KEY"' in curl and "secret-key" not in curl
+    browser.execute_cdp_cmd(
+        "Browser.grantPermissions",
+        {"origin": mock.url, "permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"]},
+    )
+    flagged.find_element(By.CLASS_NAME, "copy").click()
+    until(browser, "Copied", lambda d: flagged.find_element(By.CLASS_NAME, "copy").text == "Copied")
+    copied = browser.execute_async_script(
+        "navigator.clipboard.readText().then(arguments[0], e => arguments[0](String(e)))"
+    )
+    assert copied == curl
     shot(browser, "2-violation-flagged")
 
     # A running task failed with a click, with a reason.

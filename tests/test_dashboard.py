@@ -167,3 +167,15 @@ def test_a_timeline_survives_a_restart_with_a_state_file(
         "image_generating",
         "image_generated",
     ]
+
+
+def test_the_accounts_counts_follow_new_records_and_a_reset(api: Api) -> None:
+    def counts() -> list[dict[str, object]]:
+        return list(api.client.get("/__mock__/records").get_json()["accounts"])
+
+    new_record(api)
+    assert counts() == [{"account": "account-a", "records": 1}]
+    new_record(api)
+    assert counts() == [{"account": "account-a", "records": 2}]
+    api.client.post("/__mock__/reset")
+    assert counts() == []

@@ -33,6 +33,9 @@ class Store:
         self._lock = threading.Lock()
         self._cache: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._cache_size = cache_size
+        # How many records each account has, kept while no record is added or cleared: the
+        # dashboard asks every second, and counting 100,000 records takes ~15 ms.
+        self._accounts: dict[str, int] | None = None
         self._file = StateFile(self.path) if path else None
         if self._file is not None:
             self._db = self._file.db
@@ -51,6 +54,7 @@ class Store:
             # The row's seq is the record's: read back from its column, not from `data`.
             record.seq = state["seq"] = int(cursor.lastrowid or 0)
             self._remember(record.id, state)
+            self._accounts = None
         return record
 
     def save(self, record: Record) -> None:
@@ -110,10 +114,12 @@ class Store:
     def accounts(self) -> dict[str, int]:
         """How many records each account has, the account with the newest record first."""
         with self._lock:
-            rows = self._db.execute(
-                "SELECT account, COUNT(*) FROM records GROUP BY account ORDER BY MAX(seq) DESC"
-            ).fetchall()
-        return {str(account): int(count) for account, count in rows}
+            if self._accounts is None:
+                rows = self._db.execute(
+                    "SELECT account, COUNT(*) FROM records GROUP BY account ORDER BY MAX(seq) DESC"
+                ).fetchall()
+                self._accounts = {str(account): int(count) for account, count in rows}
+            return dict(self._accounts)
 
     def pending(self) -> list[tuple[float, str]]:
         """(due, id) of every record with a step still to come and a webhook to call."""
@@ -132,6 +138,7 @@ class Store:
         with self._lock:
             self._db.execute("DELETE FROM records")
             self._cache.clear()
+            self._accounts = None
 
     def get_meta(self, key: str) -> str | None:
         with self._lock:

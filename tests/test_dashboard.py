@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import pytest
 from conftest import BASE, Api, image_ready, new_record
 from flask import Flask
@@ -179,3 +180,20 @@ def test_the_accounts_counts_follow_new_records_and_a_reset(api: Api) -> None:
     assert counts() == [{"account": "account-a", "records": 2}]
     api.client.post("/__mock__/reset")
     assert counts() == []
+
+
+def test_webhook_deliveries_come_in_pages_newest_first(
+    make_app: Callable[..., Flask], clock: ManualClock
+) -> None:
+    answered = httpx.MockTransport(lambda request: httpx.Response(200))
+    api = Api(make_app(webhook_transport=answered).test_client())
+    made = [new_record(api, webhook_url=f"https://hooks.example/{n}") for n in range(3)]
+    clock.advance(10)
+    every = api.client.get("/__mock__/webhooks").get_json()  # as before: all, oldest first
+    sent = [d["record_id"] for d in every["deliveries"]]
+    assert sorted(sent) == sorted(made) and every["total"] == 3
+    page = api.client.get("/__mock__/webhooks?newest=2").get_json()
+    assert [d["record_id"] for d in page["deliveries"]] == sent[::-1][:2]
+    rest = api.client.get("/__mock__/webhooks?newest=2&offset=2").get_json()
+    assert [d["record_id"] for d in rest["deliveries"]] == sent[:1] and rest["total"] == 3
+    assert api.client.get("/__mock__/webhooks?newest=0").status_code == 400

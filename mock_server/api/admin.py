@@ -147,7 +147,11 @@ def clear_journal() -> Response:
 
 @blueprint.get("/webhooks")
 def webhooks() -> Response:
-    return jsonify(deliveries=_controls().webhooks())
+    """Every delivery, oldest first; ?newest=N&offset=K: a page of them, newest first. `total`
+    is how many are kept."""
+    args, controls = request.args, _controls()
+    found = controls.webhooks(newest=args.get("newest"), offset=args.get("offset", 0))
+    return jsonify(deliveries=found, total=controls.webhook_count())
 
 
 @blueprint.get("/variants")

@@ -200,11 +200,20 @@ class Controls:
     def clear_journal(self) -> None:
         self._state.journal.clear()
 
-    def webhooks(self, *, wait: float = 0.0) -> list[dict[str, Any]]:
-        """Webhook deliveries, after waiting up to `wait` seconds for those in flight."""
+    def webhooks(
+        self, *, wait: float = 0.0, newest: Any = None, offset: Any = 0
+    ) -> list[dict[str, Any]]:
+        """Webhook deliveries, after waiting up to `wait` seconds for those in flight: every
+        one, oldest first; or the `newest` (that many), newest first, after `offset`."""
         if wait:
             self._state.webhooks.wait_idle(wait)
-        return [d.as_dict() for d in self._state.webhooks.deliveries()]
+        count = None if newest is None else _whole("newest", newest, 1, 1000)
+        skip = _whole("offset", offset, 0, 10**9)
+        return [d.as_dict() for d in self._state.webhooks.deliveries(count, skip)]
+
+    def webhook_count(self) -> int:
+        """How many deliveries are kept (the newest 1,000)."""
+        return self._state.webhooks.count()
 
     # -- the mock itself --------------------------------------------------------------------
 

@@ -356,6 +356,8 @@ def test_every_control_on_the_page_changes_the_mock(
     until(browser, "no task", lambda d: d.find_element(By.ID, "tasks-count").text == "0 tasks")
     assert controls.records("shop-42") == [] and controls.variants()["timestamps"] == "offset"
     assert "Done: the mock was reset." in browser.find_element(By.ID, "message").text
+    browser.execute_script("document.getElementById('controls').scrollIntoView()")
+    shot(browser, "6-controls")
 
 
 def test_with_an_admin_token_the_page_asks_for_it_or_takes_it_from_the_url(

@@ -14,14 +14,13 @@ const DELIVERIES_PER_PAGE = 20;
 const view = {
   token: null,
   tasksOffset: 0,
-  tasksKey: "",
   taskCards: new Map(), // record id -> {card, info, form, json}
   deliveriesOffset: 0,
   deliveriesKey: "",
   variantChoices: null,
-  variantsKey: "",
   operationsLoaded: false,
   polling: false,
+  again: false, // a control acted during a poll: poll again at once when it ends
 };
 
 // -- the admin API ------------------------------------------------------------------------
@@ -65,8 +64,12 @@ async function act(description, method, path, body) {
 // -- polling ------------------------------------------------------------------------------
 
 async function refresh() {
-  if (view.polling) return;
+  if (view.polling) {
+    view.again = true;
+    return;
+  }
   view.polling = true;
+  view.again = false;
   try {
     const account = $("account").value;
     const query = new URLSearchParams({ limit: TASKS_PER_PAGE, offset: view.tasksOffset });
@@ -92,6 +95,7 @@ async function refresh() {
   } finally {
     view.polling = false;
   }
+  if (view.again) await refresh();
 }
 
 function schedule() {
@@ -110,18 +114,19 @@ function showClock(clock) {
 }
 
 async function showVariants(variants) {
-  if (!view.variantChoices) view.variantChoices = await call("GET", "/variants/choices");
-  const key = JSON.stringify(variants);
-  if (key === view.variantsKey) return;
-  view.variantsKey = key;
-  const box = $("variant-fields");
-  box.replaceChildren();
+  // The fields are made once and then only set, so that one in use keeps the focus.
+  if (!view.variantChoices) {
+    view.variantChoices = await call("GET", "/variants/choices");
+    for (const [name, choices] of Object.entries(view.variantChoices)) {
+      const select = el("select", { id: `variant-${name}`, "data-variant": name });
+      choices.forEach((choice, index) => select.append(el("option", { value: index, text: String(choice) })));
+      $("variant-fields").append(el("label", { for: select.id, text: name.replaceAll("_", " ") }), select);
+    }
+  }
   for (const [name, choices] of Object.entries(view.variantChoices)) {
-    const select = el("select", { id: `variant-${name}`, "data-variant": name });
-    choices.forEach((choice, index) => {
-      select.append(el("option", { value: index, selected: choice === variants[name], text: String(choice) }));
-    });
-    box.append(el("label", { for: select.id, text: name.replaceAll("_", " ") }), select);
+    const index = String(choices.indexOf(variants[name]));
+    const select = $(`variant-${name}`);
+    if (select.value !== index) select.value = index;
   }
 }
 

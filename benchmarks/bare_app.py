@@ -1,4 +1,4 @@
-"""The baselines: one bare Flask app, served as the mock is (granian, one worker, one thread).
+"""The baselines: one bare Flask app, served as the mock is (waitress, one thread).
 
 - GET /api/product_to_videos/<id>/ answers a constant record: Flask's floor for a GET, with
   no auth, no lookup and no validation.

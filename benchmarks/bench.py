@@ -5,7 +5,7 @@
 Prints: validation cost per request in process (the fast path, and openapi-core alone); the
 respx path per call, respx's own floor, and the mock's share above that floor; start to
 first 200; memory after the load; req/s, p50 and p99 at 1 and 16 connections (wrk) for the
-mock, the bare Flask baselines on the same server (granian: a constant GET, and a POST that
+mock, the bare Flask baselines on the same server (waitress: a constant GET, and a POST that
 parses, validates with jsonschema-rs and stores in SQLite), the mock of another checkout
 (`--before DIR`, side by side with this one) and Prism when npm can install it; the wall time
 of `make test`; and each goal of issue 11 beside what was measured.
@@ -97,8 +97,8 @@ def mock_internals() -> MockInternals:
 
 MOCK = "mock (this tree)"
 BEFORE = "mock (before)"
-BARE = "bare Flask (granian)"  # the one bare app; its GET answers a constant
-BARE_POST = "bare Flask + jsonschema-rs + SQLite (granian)"  # the same app's POST
+BARE = "bare Flask (waitress)"  # the one bare app; its GET answers a constant
+BARE_POST = "bare Flask + jsonschema-rs + SQLite (waitress)"  # the same app's POST
 PRISM = "Prism 5 (-v error)"
 PRISM_ID = "3c90c3cc-0d44-4b50-8888-8dd25736052a"
 LIST = "/api/product_to_videos/"
@@ -142,13 +142,12 @@ def servers(before: Path | None, skip_prism: bool) -> list[Server]:
         command = mock(before / ".venv" / "bin" / "creatify-mock", port)
         found.append(Server(BEFORE, command, LIST, "", cwd=before, port=port))
     port = free_port()
-    granian = [
-        *(str(BIN / "granian"), "--interface", "wsgi", "--host", "127.0.0.1"),
-        *("--port", str(port), "--workers", "1", "--blocking-threads", "1"),
-        *("--log-level", "warning", "benchmarks.bare_app:app"),
+    waitress = [
+        *(str(BIN / "waitress-serve"), "--listen", f"127.0.0.1:{port}", "--threads", "1"),
+        *("--asyncore-use-poll", "benchmarks.bare_app:app"),
     ]
     bare_path = "/api/product_to_videos/x/"
-    found.append(Server(BARE, granian, bare_path, bare_path, port=port))
+    found.append(Server(BARE, waitress, bare_path, bare_path, port=port))
     if skip_prism:
         print(f"{PRISM}: not measured (--skip-prism)")
     else:
@@ -237,7 +236,7 @@ def start_seconds(found: list[Server]) -> dict[str, float]:
 
 
 def _tree(pid: int) -> list[int]:
-    """The process and its descendants (granian serves from a forked worker)."""
+    """The process and its descendants (the mock of an older checkout forks a granian worker)."""
     found = [pid]
     for child in Path(f"/proc/{pid}/task").glob("*/children"):
         for text in child.read_text().split():
@@ -581,7 +580,7 @@ def print_start_and_memory(found: list[Server], measured: Measured) -> None:
         )
     print(
         "RSS: the largest of one process, before and after the load; PSS: summed over all\n"
-        "the server's processes, after the load (granian's supervisor and forked worker).\n"
+        "the server's processes, after the load (one for waitress; two where granian forks).\n"
         f"{BARE} is one app: its GET answers a constant; its POST is\n{BARE_POST}."
     )
 

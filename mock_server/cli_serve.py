@@ -17,7 +17,7 @@ from .config import Credentials, EmptyValues, MockConfig, Phases, Timestamps, Va
 from .contract.spec import Contract
 from .lifecycle.clock import ManualClock, SystemClock
 from .lifecycle.errors import StateFileError
-from .server import serve_fast
+from .server import IDLE_TIMEOUT, serve_safely
 
 if TYPE_CHECKING:  # the recorder is imported when `record` runs (it pulls in httpx)
     pass
@@ -161,6 +161,14 @@ __all__ = ["serve"]
     help="Python threads running requests. They share one GIL, so 1 is fastest "
     "(benchmarks/RESULTS.md); requests never wait on webhooks, which have their own.",
 )
+@click.option(
+    "--idle-timeout",
+    default=IDLE_TIMEOUT,
+    show_default=True,
+    type=click.IntRange(1, 3600),
+    help="Seconds a connection may send nothing (between requests or mid-body) before it "
+    "is closed.",
+)
 @click.option("--quiet", is_flag=True, help="No per-request log lines.")
 @click.option(
     "--replay",
@@ -192,6 +200,7 @@ def serve(
     max_records: int,
     allow_private_webhooks: bool,
     threads: int,
+    idle_timeout: int,
     quiet: bool,
     replay_dir: Path | None,
 ) -> None:
@@ -207,6 +216,10 @@ def serve(
                        one attempt, 3 attempts; a receiver's answer body is never read
       records          --max-records (503 to a create past it, until a reset)
       internal errors  the last 100 kept
+      connections      10,000 at once (fewer where the open-file limit is lower;
+                       more wait in the listen backlog); each closed after --idle-timeout
+                       seconds without a byte; a body is read whole, off the app's threads,
+                       before the app runs, so a stalled client holds no thread
     """
     if bool(api_id) != bool(api_key):
         raise click.UsageError("--api-id and --api-key go together: give both or neither.")
@@ -246,7 +259,8 @@ def serve(
         manual_clock=manual_clock and replay_dir is None,
         replay_dir=replay_dir,
     )
-    run(app, host, port, threads, banner, lambda: "creatify-mock: stopped", serve_fast)
+    serve_it = functools.partial(serve_safely, idle_timeout=idle_timeout)
+    run(app, host, port, threads, banner, lambda: "creatify-mock: stopped", serve_it)
 
 
 def _variants(

@@ -1,8 +1,12 @@
 """Serving a mock over a socket, on two servers, each for its reason:
 
-- granian, for `creatify-mock serve`: speed. It parses HTTP in Rust, outside the GIL; on
-  pure-Python waitress, which it replaced, bare Flask ran at 0.35-0.65x its rate and the mock
-  slowed down as connections were added (benchmarks/RESULTS.md).
+- waitress, for `creatify-mock serve`: safety under slow and hostile clients, then speed.
+  It reads each request whole on an asynchronous I/O thread before the app sees it, closes
+  idle connections, and bounds how many it holds. granian, which served before it, parses
+  HTTP faster (in Rust) but reads a WSGI body on the app's one thread with no deadline and
+  never closes a connection that sends nothing: one stalled client froze the mock for all,
+  and 1,024 idle sockets locked everyone out (issue 12; granian's issue 728 declines a body
+  timeout). The speed this costs is in benchmarks/RESULTS.md.
 - Werkzeug's threaded server, for `MockServer` (a mock in a background thread of a test
   process) and for `creatify-mock record` (the recording proxy): it comes with Flask, so it
   costs no dependency of its own; it runs in any thread and stops cleanly from another; and
@@ -11,15 +15,13 @@
 
 from __future__ import annotations
 
-import ctypes
+import contextlib
 import functools
-import gc
-import os
+import logging
+import resource
 import signal
-import socket
 import threading
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -31,9 +33,21 @@ from flask import Flask
 from .api.state import EXTENSION
 from .app import close_app, create_app
 
-_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+# What `serve` holds to, beside the app's own limits (listed in `creatify-mock serve --help`).
+IDLE_TIMEOUT = 30  # seconds a connection may do nothing, mid-body or between requests
+MAX_CONNECTIONS = 10_000
+SERVER_BODY_LIMIT = 1 << 20  # past it waitress answers 413 itself; the app's limit is lower
+BODY_IN_MEMORY = 128 << 10  # a body beyond it waits in a temporary file, not in memory
 
-__all__ = ["MockServer", "bind", "serve_fast", "serve_forever"]
+__all__ = [
+    "IDLE_TIMEOUT",
+    "MAX_CONNECTIONS",
+    "MockServer",
+    "bind",
+    "connection_limit",
+    "serve_forever",
+    "serve_safely",
+]
 
 
 def bind(app: Flask, host: str, port: int) -> BaseWSGIServer:
@@ -68,101 +82,102 @@ def serve_forever(
             close_app(app)
 
 
-def serve_fast(
-    app: Flask, host: str, port: int, threads: int, on_ready: Callable[[str], None]
+def serve_safely(
+    app: Flask,
+    host: str,
+    port: int,
+    threads: int,
+    on_ready: Callable[[str], None],
+    *,
+    idle_timeout: int = IDLE_TIMEOUT,
 ) -> None:
-    """Serve with granian until SIGINT, SIGTERM or SIGHUP (ignored under nohup): HTTP is parsed
-    in Rust, outside the GIL, and one Python thread runs the app (`threads` more share the
-    one GIL; see benchmarks/).
+    """Serve with waitress until SIGINT, SIGTERM or SIGHUP (ignored under nohup).
 
-    granian runs the app in one forked worker process. The app is built here, before the
-    fork, and starts its threads (ticker, webhook senders) only on first use, so they live
-    in the worker; `on_ready` runs there once the port accepts connections.
+    waitress reads every request whole, body included, on one asynchronous I/O thread before
+    a worker thread runs the app, and writes answers from buffers on that thread too: a
+    client that stalls mid-body or never reads its answer holds a connection, never a thread.
+    Connections with nothing to do for `idle_timeout` seconds are closed, stalled bodies
+    included. The app, its store and its threads live in this one process.
     """
-    from granian.constants import Interfaces
-    from granian.log import LogLevels
-    from granian.server import MPServer
+    from waitress.server import create_server
 
-    port = port or _free_port(host)
-    _check_free(host, port)
-    shown = f"[{host}]" if ":" in host else host
-    url = f"http://{shown}:{port}"
-
-    parent = os.getpid()
-
-    def load(target: str, **_: Any) -> Flask:
-        _die_with(parent)
-        # In the worker: announce once the socket granian binds next accepts connections.
-        threading.Thread(
-            target=_announce_when_listening, args=(host, port, url, on_ready), daemon=True
-        ).start()
-        _resume(app)
-        return app
-
-    hangup_ignored = signal.getsignal(signal.SIGHUP) == signal.SIG_IGN
-
-    class Server(MPServer):
-        def signal_handler_reload(self, *args: Any, **kwargs: Any) -> None:
-            # granian reloads its worker on SIGHUP, which would start an in-memory mock
-            # afresh with every record gone. HUP ends the mock as TERM does, or, under nohup
-            # (HUP ignored when it started), is ignored still.
-            if not hangup_ignored:
-                self.signal_handler_interrupt()  # type: ignore[no-untyped-call]
-
-    server = Server(
-        "creatify_mock:app",  # only a label: `load` hands granian the app itself
-        address=host,
-        port=port,
-        interface=Interfaces.WSGI,
-        workers=1,
-        blocking_threads=threads,
-        log_level=LogLevels.warning,
-        workers_kill_timeout=5,
-    )
-    # What start built (the app, the spec, compiled validators) lives as long as the process:
-    # frozen, the collector neither scans it on every full pass nor, by touching it, copies
-    # its pages into the forked worker.
-    gc.collect()  # what start left as garbage is freed, not frozen for good
-    gc.freeze()
-    server.serve(target_loader=load)
-
-
-def _die_with(parent: int) -> None:
-    """Linux: have the kernel kill this worker when the process that started it dies, even by
-    kill -9; an orphan would go on serving, and writing the --state file, unseen."""
+    for noisy in ("waitress", "waitress.queue"):  # the mock logs requests and its own errors
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+    connections = connection_limit()
     try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):  # not Linux: granian's own shutdown is all there is
-        return
-    if os.getppid() != parent:  # the parent died before prctl took effect
-        os._exit(1)
+        server: Any = create_server(
+            app,
+            host=host,
+            port=port,
+            threads=threads,
+            ident="creatify-mock",
+            channel_timeout=idle_timeout,
+            cleanup_interval=max(1, min(5, idle_timeout)),
+            connection_limit=connections,
+            asyncore_use_poll=True,  # select() cannot watch a descriptor past 1024
+            max_request_body_size=SERVER_BODY_LIMIT,
+            inbuf_overflow=BODY_IN_MEMORY,
+            expose_tracebacks=False,
+        )
+    except OSError as exc:
+        raise _refused(host, port, exc) from exc
+    shown = f"[{host}]" if ":" in host else host
+    _resume(app)
+    on_ready(f"http://{shown}:{server.effective_port}")
+    try:
+        with _ending_signals():
+            server.run()  # returns on KeyboardInterrupt, its worker threads ended
+    finally:
+        server.close()
+        if EXTENSION in getattr(app, "extensions", {}):
+            close_app(app)
+
+
+def connection_limit(reserve: int = 256) -> int:
+    """Connections served at once: as many as this process may open files for (its soft
+    limit raised to the hard one), less a reserve for the store, temporary files and
+    webhooks, and at most MAX_CONNECTIONS. Past it, new connections wait in the listen
+    backlog until idle ones are closed."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = MAX_CONNECTIONS + reserve
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        ceiling = wanted if hard == resource.RLIM_INFINITY else min(hard, wanted)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (ceiling, hard))
+            soft = ceiling
+        except (ValueError, OSError):
+            pass
+    if soft == resource.RLIM_INFINITY:
+        return MAX_CONNECTIONS
+    return max(16, min(MAX_CONNECTIONS, soft - reserve))
+
+
+@contextlib.contextmanager
+def _ending_signals() -> Iterator[None]:
+    """SIGTERM and SIGHUP end the mock as Ctrl-C does: its answers sent, its store closed.
+    HUP ignored when the mock started (nohup) stays ignored."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    ending = [signal.SIGTERM]
+    if signal.getsignal(signal.SIGHUP) != signal.SIG_IGN:
+        ending.append(signal.SIGHUP)
+    previous = {signum: signal.signal(signum, interrupt) for signum in ending}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def _resume(app: Flask) -> None:
-    # Where the app is served (after granian's fork): webhooks a --state file left due go
+    # Where the app is served: webhooks a --state file left due go
     # out on time even if no client calls. Not every app served is a mock (the recorder,
     # a bare WSGI function).
     state = getattr(app, "extensions", {}).get(EXTENSION)
     if state is not None:
         state.simulator.resume()
-
-
-def _free_port(host: str) -> int:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family) as probe:
-        probe.bind((host, 0))
-        return int(probe.getsockname()[1])
-
-
-def _check_free(host: str, port: int) -> None:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError as exc:
-            raise _refused(host, port, exc) from exc
 
 
 def _refused(host: str, port: int, exc: OSError) -> OSError:
@@ -171,20 +186,6 @@ def _refused(host: str, port: int, exc: OSError) -> OSError:
         f"cannot listen on {host}:{port} ({exc.strerror}); pick another --port, "
         "or --port 0 for any free one",
     )
-
-
-def _announce_when_listening(
-    host: str, port: int, url: str, on_ready: Callable[[str], None], timeout: float = 30.0
-) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection((host, port), timeout=1).close()
-        except OSError:
-            time.sleep(0.005)
-            continue
-        on_ready(url)
-        return
 
 
 @functools.cache
@@ -227,7 +228,7 @@ class MockServer:
 
     Keyword arguments other than host and port go to `create_app`; or pass an app built
     already. Werkzeug's threaded server serves it here (a clean shutdown() from any
-    thread); `creatify-mock serve` uses granian.
+    thread); `creatify-mock serve` uses waitress.
     """
 
     def __init__(

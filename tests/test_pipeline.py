@@ -148,7 +148,7 @@ def test_a_bug_in_an_operation_is_a_500_journaled_with_its_operation(
 
 @pytest.mark.parametrize("size", [60_000, 70_000])
 def test_a_chunked_body_over_the_limit_is_413_not_cut_short(app: Flask, size: int) -> None:
-    # A server that ends the stream itself (granian sets wsgi.input_terminated) lets
+    # A server that ends the stream itself (one that sets wsgi.input_terminated) lets
     # werkzeug cut a chunked body at the limit instead of refusing it.
     body = _JSON + b" " * (size - len(_JSON) - 7) + b"garbage"
     environ = _post_environ(body, HTTP_TRANSFER_ENCODING="chunked")

@@ -180,7 +180,7 @@ def test_the_record_command_proxies_and_writes_har(tmp_path: Path) -> None:
             printed, errors = proxy.communicate(timeout=10)
     assert created.status_code == 200
     # The upstream's Server and Date come through, once each: not the proxy's own as well.
-    assert created.headers.get_list("server") == ["granian"]
+    assert created.headers.get_list("server") == ["creatify-mock"]
     assert len(created.headers.get_list("date")) == 1
     assert proxy.returncode == 0, errors
     assert "stopped; 1 exchanges kept" in printed

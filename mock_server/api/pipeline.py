@@ -149,8 +149,8 @@ def _path(environ: dict[str, Any]) -> str:
 
 def _read_body(environ: dict[str, Any], limit: int) -> bytes:
     """The body, read as werkzeug reads it: a Content-Length past `limit` is a 413 and a body
-    shorter than its Content-Length a 400 (werkzeug's guarded stream); a body the server
-    framed itself (chunked, or granian's) is read to its end, and past `limit` is a 413."""
+    shorter than its Content-Length a 400 (werkzeug's guarded stream); a body framed
+    otherwise (chunked, or ended by the server) is read to its end, past `limit` a 413."""
     if environ.get("CONTENT_LENGTH", "") in ("", "0") and not (
         "wsgi.input_terminated" in environ or "HTTP_TRANSFER_ENCODING" in environ
     ):

@@ -108,7 +108,7 @@ class Simulator:
 
     def resume(self) -> None:
         """Start the ticker for webhooks a --state file left due. The servers call it where
-        they serve (after granian's fork), so that they go out even if no client calls."""
+        they serve, so that they go out even if no client calls."""
         with self._lock:
             if self._due:
                 self.start()

@@ -140,9 +140,9 @@ def _lock(fd: int, path: str) -> None:
 
     flock and the fcntl(2) byte-range locks SQLite takes are separate kinds on Linux and
     macOS, so neither blocks the other (not on NFS, where Linux builds flock from fcntl
-    locks; SQLite advises against NFS anyway). The lock belongs to the open file: granian's
-    forked worker shares it, and the kernel releases it when the last process holding it
-    ends, however it ends (kill -9 too). The owner writes its PID in meta for the message.
+    locks; SQLite advises against NFS anyway). The lock belongs to the open file, and the
+    kernel releases it when the process holding it ends, however it ends (kill -9 too).
+    The owner writes its PID in meta for the message.
     """
     if fcntl is None:
         return

@@ -1,0 +1,115 @@
+"""`creatify-mock serve` against clients that stall, idle or send what no client should:
+nobody else waits on them, and the server lets go of them on its own (issue 12).
+benchmarks/stalls.py is the long version, with 100 stalled bodies and 1,000 idle sockets."""
+
+from __future__ import annotations
+
+import resource
+import socket
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from conftest import BASE, PRODUCT
+from live import LiveMock
+
+from mock_server.server import MAX_CONNECTIONS, connection_limit
+
+pytestmark = pytest.mark.slow
+
+
+def _port(mock: LiveMock) -> int:
+    return int(urlsplit(mock.url).port or 0)
+
+
+def _stalled_body(port: int, chunked: bool) -> socket.socket:
+    sock = socket.create_connection(("127.0.0.1", port))
+    head = (
+        f"POST {BASE}gen_image/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-ID: a\r\nX-API-KEY: b\r\n"
+        "Content-Type: application/json\r\n"
+    )
+    if chunked:  # a chunk that announces 4 GiB, then silence
+        sock.sendall((head + "Transfer-Encoding: chunked\r\n\r\nFFFFFFFF\r\n{").encode())
+    else:
+        sock.sendall((head + 'Content-Length: 1000\r\n\r\n{"product_url": "ht').encode())
+    return sock
+
+
+@contextmanager
+def _held(sockets: list[socket.socket]) -> Iterator[list[socket.socket]]:
+    with ExitStack() as stack:
+        for sock in sockets:
+            stack.callback(sock.close)
+        yield sockets
+
+
+def _closed_by_server(sock: socket.socket, within: float) -> bool:
+    sock.settimeout(within)
+    try:
+        return sock.recv(1024) == b""
+    except TimeoutError:
+        return False
+    except ConnectionResetError:
+        return True
+
+
+def test_stalled_bodies_and_idle_sockets_hold_nobody_up_and_are_closed() -> None:
+    with LiveMock("--quiet", "--idle-timeout", "1") as mock, mock.client() as client:
+        port = _port(mock)
+        stalled = [_stalled_body(port, chunked=n % 2 == 1) for n in range(20)]
+        idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(200)]
+        with _held(stalled + idle):
+            time.sleep(0.3)  # the server has what the stalled ones sent
+            # A freeze would leave these waiting until the stalled connections went away.
+            made = client.post(BASE + "gen_image/", json={"product_url": PRODUCT})
+            assert made.status_code == 200
+            assert client.get(f"{BASE}{made.json()['id']}/").status_code == 200
+            # Past --idle-timeout (and the 1 s the server takes to look), each is let go.
+            assert all(_closed_by_server(sock, within=10) for sock in stalled)
+            assert all(_closed_by_server(sock, within=5) for sock in idle)
+        assert client.get(BASE).status_code == 200
+
+
+def test_a_body_past_the_servers_limit_is_refused_and_the_next_client_served() -> None:
+    with LiveMock("--quiet") as mock, mock.client() as client:
+        huge = client.post(
+            BASE + "gen_image/",
+            content=b'{"product_url": "' + b"x" * (2 << 20) + b'"}',
+            headers={"Content-Type": "application/json"},
+        )
+        assert huge.status_code == 413
+        big = client.post(  # past the app's 64 KiB, within the server's: the app's own 413
+            BASE + "gen_image/", json={"product_url": PRODUCT, "image_prompt": "x" * 70_000}
+        )
+        assert big.status_code == 413
+        assert big.json()["detail"].startswith("Request body too large")
+        assert client.get(BASE).status_code == 200
+
+
+def test_a_header_spelt_with_underscores_does_not_stand_in_for_the_real_one() -> None:
+    # In WSGI, X-API-ID and X_API_ID would both become HTTP_X_API_ID; the server drops the
+    # underscored one, so a client with the wrong spelling learns it from a 401.
+    with LiveMock("--quiet", "--api-id", "acct", "--api-key", "key") as mock:
+        with mock.client(api_id="acct", api_key="key") as client:
+            assert client.get(BASE).status_code == 200
+        spelt_wrong = httpx.get(
+            mock.url + BASE, headers={"X_API_ID": "acct", "X_API_KEY": "key"}, timeout=10
+        )
+        assert spelt_wrong.status_code == 401
+
+
+def test_the_connection_limit_follows_the_open_file_limit() -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (300, hard))
+        limit = connection_limit(reserve=256)
+        raised, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if hard == resource.RLIM_INFINITY or hard >= MAX_CONNECTIONS + 256:
+            assert (raised, limit) == (MAX_CONNECTIONS + 256, MAX_CONNECTIONS)
+        else:  # a hard limit below what is wanted: as far as it goes
+            assert (raised, limit) == (hard, max(16, hard - 256))
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))

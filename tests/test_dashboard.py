@@ -64,6 +64,11 @@ def test_the_page_calls_only_the_admin_api_that_exists(app: Flask) -> None:
         assert control in calls
 
 
+def test_a_trailing_slash_is_sent_to_the_page(api: Api) -> None:
+    moved = api.client.get("/__mock__/ui/")
+    assert moved.status_code == 308 and moved.headers["Location"] == "/__mock__/ui"
+
+
 def test_a_foreign_host_gets_no_page(api: Api) -> None:
     assert api.client.get("/__mock__/ui", headers={"Host": "evil.example"}).status_code == 403
 

@@ -6,7 +6,8 @@ its calls, which are refused without it like any other."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort
+from flask import Blueprint, Response, abort, redirect, url_for
+from werkzeug.wrappers import Response as BaseResponse
 
 from .site import no_framing, static_file
 
@@ -29,6 +30,12 @@ def page() -> Response:
 
 
 _SCRIPTS = frozenset({"dashboard.js", "journal.js", "dom.js"})
+
+
+@blueprint.get("/")
+def with_a_slash() -> BaseResponse:
+    """/__mock__/ui/ as typed: to the page, whose files are named from /__mock__/ui."""
+    return redirect(url_for(".page"), 308)
 
 
 @blueprint.get("/<name>.js")

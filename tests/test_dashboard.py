@@ -22,7 +22,7 @@ SCRIPTS = ("dashboard.js", "journal.js", "dom.js")
 
 def test_the_page_and_every_file_it_loads_are_served_with_no_framing(api: Api) -> None:
     page = api.client.get("/__mock__/ui")
-    assert page.status_code == 200 and page.mimetype == "text/html"
+    assert page.status_code == 200 and page.content_type == "text/html; charset=utf-8"
     assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
     assert "default-src 'self'" in page.headers["Content-Security-Policy"]
     files = re.findall(r'(?:src|href)="/__mock__/ui/([^"]+)"', page.text)

@@ -139,7 +139,7 @@ _TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css"}
 
 def static_file(name: str) -> Response:
     """One of the pages' own files (a few KB each), read once."""
-    return Response(_read_static(name), mimetype=_TYPES[Path(name).suffix] + "; charset=utf-8")
+    return Response(_read_static(name), content_type=_TYPES[Path(name).suffix] + "; charset=utf-8")
 
 
 @functools.cache

@@ -158,7 +158,7 @@ __all__ = ["serve"]
     default=1,
     show_default=True,
     type=click.IntRange(1, 64),
-    help="Python threads running requests. They share one GIL, so 1 is fastest "
+    help="Python threads running requests. They share one GIL: more did not help "
     "(benchmarks/RESULTS.md); requests never wait on webhooks, which have their own.",
 )
 @click.option(
@@ -208,7 +208,8 @@ def serve(
 
     \b
     Limits, so that no client can grow the mock's memory without bound:
-      request bodies   64 KiB (413 past it)
+      request bodies   64 KiB (413 past it; past 1 MiB the server refuses it unread)
+      request headers  256 KiB in all (431 past it)
       journal          the last 10,000 requests, 32 MiB at most; header values cut at
                        256 characters, paths and queries at 2 KiB, bodies at 4 KiB;
                        X-API-KEY kept as a fingerprint, never in clear

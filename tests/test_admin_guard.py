@@ -53,7 +53,12 @@ def test_an_allowed_host_or_the_admin_token_lets_a_name_in(
         ({"Content-Type": "text/plain"}, "{}", 415),
         ({"Content-Type": "application/x-www-form-urlencoded"}, "a=1", 415),
         ({"Content-Type": "multipart/form-data; boundary=x"}, "--x--", 415),
-        ({"Origin": "http://127.0.0.1:8000"}, None, 200),
+        # Another app's page on the same machine: a foreign origin, whatever its host name.
+        ({"Host": "localhost:8000", "Origin": "http://localhost:9999"}, None, 403),
+        ({"Host": "localhost:8000", "Origin": "http://127.0.0.1:8000"}, None, 403),
+        ({"Host": "localhost:8000", "Origin": "http://localhost:8000"}, None, 200),  # its page
+        ({"Host": "[::1]:8000", "Origin": "http://[::1]:8000"}, None, 200),
+        ({"Host": "localhost", "Origin": "http://localhost:80"}, None, 200),
         ({}, None, 200),  # curl -X POST .../reset
         ({"Content-Type": "application/json"}, "{}", 200),
     ],

@@ -70,7 +70,9 @@ def test_stalled_bodies_and_idle_sockets_hold_nobody_up_and_are_closed() -> None
             # Past --idle-timeout (and the 1 s the server takes to look), each is let go.
             assert all(_closed_by_server(sock, within=10) for sock in stalled)
             assert all(_closed_by_server(sock, within=5) for sock in idle)
-        assert client.get(BASE).status_code == 200
+        # The client's own idle keep-alive connection was closed too: a new one asks.
+        with mock.client() as later:
+            assert later.get(BASE).status_code == 200
 
 
 def test_a_body_past_the_servers_limit_is_refused_and_the_next_client_served() -> None:
@@ -87,6 +89,15 @@ def test_a_body_past_the_servers_limit_is_refused_and_the_next_client_served() -
         assert big.status_code == 413
         assert big.json()["detail"].startswith("Request body too large")
         assert client.get(BASE).status_code == 200
+
+
+def test_headers_past_the_servers_limit_are_refused_and_the_next_client_served() -> None:
+    with LiveMock("--quiet") as mock, mock.client() as client:
+        assert client.get(BASE, headers={"X-Trace": "x" * (300 << 10)}).status_code == 431
+        assert client.get(BASE).status_code == 200
+        assert not any(
+            "X-Trace" in entry for entry in map(str, client.get("/__mock__/journal").json())
+        )
 
 
 def test_a_header_spelt_with_underscores_does_not_stand_in_for_the_real_one() -> None:

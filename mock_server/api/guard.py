@@ -35,6 +35,13 @@ def host_name(authority: str) -> str:
     return name if name and port.isdigit() else authority
 
 
+def _with_port(authority: str, default: str) -> str:
+    name, port = host_name(authority), authority.rpartition(":")[2]
+    if not port.isdigit() or authority.endswith("]"):
+        port = default
+    return f"{name}:{port}"
+
+
 @dataclass(frozen=True)
 class AdminGuard:
     """`allowed_hosts` are the names, beside loopback's, that may reach the admin API;
@@ -60,7 +67,7 @@ class AdminGuard:
         if method in _SAFE_METHODS:
             return
         origin = headers.get("Origin")
-        if origin is not None and not self._known(host_name(urlsplit(origin).netloc)):
+        if origin is not None and not self._same_origin(origin, headers.get("Host", "")):
             raise AdminError(
                 403,
                 f"Origin: expected none, or a page of this mock; got {origin!r}. The admin API "
@@ -77,6 +84,15 @@ class AdminGuard:
                 "body as JSON with Content-Type: application/json (a call without a body "
                 "needs neither).",
             )
+
+    def _same_origin(self, origin: str, host: str) -> bool:
+        """A page of this mock: its origin names the Host called, port included (a page of
+        another app on localhost:3000 is a foreign origin to a mock on localhost:8000)."""
+        parts = urlsplit(origin.strip().lower())
+        if parts.scheme not in ("http", "https") or not self._known(parts.hostname or ""):
+            return False
+        default = "443" if parts.scheme == "https" else "80"
+        return _with_port(parts.netloc, default) == _with_port(host.strip().lower(), "80")
 
     def _known(self, host: str) -> bool:
         return host in LOOPBACK_NAMES or host in self.allowed_hosts

@@ -22,7 +22,7 @@ import time
 from collections import deque
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from .guard import ADMIN_PREFIX
 
@@ -67,7 +67,7 @@ class TargetPolicy:
     def refusal(self, url: str) -> str | None:
         """Why `url` is refused, or None."""
         parts = urlsplit(url)
-        if parts.path.startswith(ADMIN_PREFIX):
+        if _names_admin(parts.path):
             return (
                 f"webhook_url: {url} is the mock's admin API; a webhook never goes there "
                 "(it would let any account act on every account's records)"
@@ -87,6 +87,18 @@ class TargetPolicy:
                     "start it with --allow-private-webhooks to allow them"
                 )
         return None
+
+
+def _names_admin(path: str) -> bool:
+    """Whether a path could reach the admin API however the mock's server reads it: every
+    percent-encoding undone (%5F__mock__), and `..` or `//` no way around (anything with
+    __mock__ in it is refused; no webhook receiver needs that name)."""
+    for _ in range(5):  # %255F is %5F once decoded, then _
+        decoded = unquote(path)
+        if decoded == path:
+            break
+        path = decoded
+    return ADMIN_PREFIX.strip("/") in path.lower()
 
 
 class WebhookDispatcher:

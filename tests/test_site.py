@@ -132,3 +132,10 @@ def test_serve_prints_the_dashboard_and_docs_and_serves_them() -> None:
             page = client.get(url, headers={"Accept": "text/html"})
             assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
         assert client.get(mock.url + "/openapi.yaml").content == SPEC.read_bytes()
+
+
+@pytest.mark.slow
+def test_a_replay_lists_no_pages_it_does_not_serve() -> None:
+    with LiveMock("--quiet", "--replay", str(ROOT / "fixtures" / "documented")) as mock:
+        shown = {line.split()[0] for line in mock.banner[1:] if line.strip()}
+        assert "admin" in shown and not shown & {"dashboard", "docs"}

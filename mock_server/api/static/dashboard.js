@@ -347,7 +347,11 @@ function wire() {
     };
     act(`${body.status} queued`, "POST", "/faults", body);
   });
-  $("reset").addEventListener("click", () => act("the mock was reset", "POST", "/reset"));
+  $("reset").addEventListener("click", () => {
+    if (confirm("Reset the mock? Every record, request, delivery, queued outcome and fault goes.")) {
+      act("the mock was reset", "POST", "/reset");
+    }
+  });
   $("account").addEventListener("change", () => {
     view.tasksOffset = 0;
     refresh();

@@ -11,7 +11,7 @@ from flask import Blueprint, Response, jsonify, request
 from . import dashboard
 from .controls import Controls
 from .errors import AdminError, ApiError
-from .guard import ADMIN_PREFIX, AdminGuard
+from .guard import AdminGuard
 from .site import index_response
 from .state import state_of
 
@@ -63,7 +63,7 @@ def _body() -> dict[str, Any]:
 
 @blueprint.get("/")
 def index() -> Response:
-    return index_response(ADMIN_PREFIX)
+    return index_response()
 
 
 @blueprint.get("/health")

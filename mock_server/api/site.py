@@ -35,31 +35,30 @@ FLASK_PATHS = frozenset({"/", DOCS, "/openapi.yaml", "/openapi.json"})
 
 blueprint = Blueprint("mock_site", __name__)
 
-# (path, what it is); the admin prefix is filled in by `index_response`.
+# (path, what it is)
 _LINKS = (
     ("/api/product_to_videos/", "the API (send X-API-ID and X-API-KEY)"),
     (DOCS + "/", "the API's documentation, with try it on this mock"),
     ("/openapi.yaml", "the OpenAPI document the mock runs on (YAML)"),
     ("/openapi.json", "the same document as JSON"),
-    ("{admin}/ui", "the dashboard: tasks, requests and their verdicts, webhooks, controls"),
-    ("{admin}/health", "the admin API: health, clock, records, journal, webhooks, variants"),
+    (f"{ADMIN_PREFIX}/ui", "the dashboard: tasks, requests and their verdicts, webhooks, controls"),
+    (f"{ADMIN_PREFIX}/health", "the admin API: health, clock, records, journal, webhooks…"),
 )
 
 
-def index_response(admin_prefix: str) -> Response:
+def index_response() -> Response:
     """The links above: JSON for a client that prefers it (curl's */* does), HTML for a
-    browser."""
-    links = [(path.format(admin=admin_prefix), text) for path, text in _LINKS]
+    browser. At / and at the admin API's own /__mock__/."""
     wanted = request.accept_mimetypes.best_match(["application/json", "text/html"])
     if wanted != "text/html":
         return jsonify(
             name="creatify-mock",
             description="offline twin of Creatify's Product-to-Video API",
-            links=[{"href": path, "title": text} for path, text in links],
+            links=[{"href": path, "title": text} for path, text in _LINKS],
         )
     items = "\n".join(
         f'<li><a href="{html.escape(path)}">{html.escape(path)}</a>: {html.escape(text)}</li>'
-        for path, text in links
+        for path, text in _LINKS
     )
     page = (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
@@ -73,7 +72,7 @@ def index_response(admin_prefix: str) -> Response:
 
 @blueprint.get("/")
 def index() -> Response:
-    return index_response(ADMIN_PREFIX)
+    return index_response()
 
 
 @blueprint.get("/openapi.json")

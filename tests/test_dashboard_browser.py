@@ -388,3 +388,29 @@ def test_with_an_admin_token_the_page_asks_for_it_or_takes_it_from_the_url(
         browser.get(f"{mock.url}/__mock__/ui#token=s3cret-token")
         until(browser, "an update", lambda d: text(d, "updated").startswith("updated"))
         assert "token" not in browser.current_url  # taken out of the address bar
+
+
+def test_only_a_web_address_becomes_a_link(browser: WebDriver, mock: MockServer) -> None:
+    """The API refuses any product_url but http(s); a state file could still hold one."""
+    from mock_server.api.state import state_of
+    from mock_server.lifecycle.records import Record
+
+    state_of(mock.app).store.insert(
+        Record(
+            id="odd-record",
+            account="shop-42",
+            type="product_anyshot",
+            product_url="javascript:alert(document.domain)",
+            aspect_ratio="16x9",
+            created_at=1_748_603_465.0,
+            updated_at=1_748_603_465.0,
+            webhook_url="https://hooks.example/creatify",
+        )
+    )
+    open_dashboard(browser, mock)
+    urls = until(browser, "the record", lambda d: card(d, "odd-record")).find_element(
+        By.CLASS_NAME, "urls"
+    )
+    hrefs = [a.get_attribute("href") for a in urls.find_elements(By.TAG_NAME, "a")]
+    assert hrefs == ["https://hooks.example/creatify"]
+    assert "javascript:alert(document.domain)" in urls.text  # shown, as text

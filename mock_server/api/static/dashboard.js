@@ -235,8 +235,13 @@ function taskInfo(task) {
     el("p", { class: "meta", text: `account ${task.account} · ${task.task} task · ${r.type} · ${r.aspect_ratio}${r.regen_type ? ` · ${r.regen_type} of ${r.regen_source_id}` : ""}` }),
     timeline,
     failure,
-    urls.length ? el("dl", { class: "urls" }, urls.map(([name, url]) => [el("dt", { text: name }), el("dd", {}, el("a", { href: url, rel: "noreferrer", text: url }))])) : null,
+    urls.length ? el("dl", { class: "urls" }, urls.map(([name, url]) => [el("dt", { text: name }), el("dd", {}, link(url))])) : null,
   ];
+}
+
+function link(url) {
+  // A client chose these URLs: only a web address becomes a link (never javascript:…).
+  return /^https?:\/\//i.test(url) ? el("a", { href: url, rel: "noreferrer", text: url }) : el("code", { text: url });
 }
 
 function endPhaseForm(id) {

@@ -25,9 +25,14 @@ serve: bytecode
 	$(BIN)/creatify-mock serve --host $(HOST) --port $(PORT) $(ARGS)
 
 # Everything: ruff, mypy, the fixtures check, every test on Hypothesis's "ci" profile (100 examples,
-# derandomized). One test runs a Node client: Node.js is installed here when missing.
+# derandomized). One test runs a Node client: Node.js is installed here when missing. The
+# dashboard's browser test needs Debian's chromium and chromium-driver (.ci/run installs them):
+# without them it is skipped, and this says so first.
 test: bytecode
 	command -v node >/dev/null || apt-get install -y nodejs || (apt-get update && apt-get install -y nodejs)
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || echo "make test: \
+	chromium or chromedriver is missing, so the dashboard's browser test is skipped \
+	(apt-get install chromium chromium-driver, as .ci/run does)"
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check mock_server contract_tests tests examples benchmarks
 	$(BIN)/mypy --strict mock_server contract_tests

@@ -1,7 +1,8 @@
 """The app factory: one Flask app per mock, its state in `app.extensions`.
 
 Every API request goes through `api.pipeline.ApiPipeline`, installed as the app's WSGI
-callable; Flask serves what the pipeline hands it: the admin API under /__mock__/."""
+callable; Flask serves what the pipeline hands it: the admin API and the dashboard under
+/__mock__/, and the index, the spec and its docs (`api.site`)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from typing import TYPE_CHECKING
 from flask import Flask, Response, current_app, jsonify
 from werkzeug.exceptions import HTTPException
 
-from .api import admin
+from .api import admin, site
 from .api.auth import Authenticator
+from .api.guard import ADMIN_PREFIX
 from .api.journal import Journal
 from .api.pipeline import ApiPipeline
 from .api.replaying import Recordings
@@ -31,7 +33,6 @@ if TYPE_CHECKING:  # httpx costs 0.1 s to import; only webhook deliveries need i
 
 __all__ = ["ADMIN_PREFIX", "REPLAY_EXTENSION", "close_app", "create_app", "create_replay_app"]
 
-ADMIN_PREFIX = "/__mock__"
 REPLAY_EXTENSION = "creatify_replay"
 
 
@@ -88,10 +89,14 @@ def create_app(
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the docs' key order
     app.extensions[EXTENSION] = state
     app.register_blueprint(admin.blueprint, url_prefix=ADMIN_PREFIX)
+    app.register_blueprint(site.blueprint)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _internal_error)
     app.wsgi_app = ApiPipeline(  # type: ignore[method-assign]
-        state, app.wsgi_app, flask_prefix=ADMIN_PREFIX
+        state,
+        app.wsgi_app,
+        flask_prefixes=(ADMIN_PREFIX, site.DOCS + "/"),
+        flask_paths=site.FLASK_PATHS,
     )
     return app
 

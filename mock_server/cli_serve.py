@@ -373,10 +373,14 @@ def _print_banner(
         f"  base URL     {url}   (in place of https://api.creatify.ai)",
         f"  credentials  X-API-ID: {pair.api_id}  X-API-KEY: {pair.api_key}   ({who})",
         f"  try          {curl}",
-        f"  admin        {url}/__mock__/health",
     ]
+    # A replaying mock is the mock: its pages and dashboard are served as well.
+    lines.append(f"  docs         {url}/docs/   (the spec: {url}/openapi.yaml)")
+    lines.append(f"  admin        {url}/__mock__/health")
     if config.admin_token:
         lines.append(f"  admin token  X-Mock-Admin-Token: {config.admin_token}")
+    token = f"#token={config.admin_token}" if config.admin_token else ""
+    lines.append(f"  dashboard    {url}/__mock__/ui{token}")
     clock_text = "manual (POST /__mock__/clock/advance)" if manual_clock else "system"
     phases = config.phases
     if replaying:

@@ -41,6 +41,8 @@ def test_the_wheel_bundles_the_spec_and_finds_it(tmp_path: Path) -> None:
     recording = "mock_server/_recordings/synthetic-flow.har"  # what `serve --replay` answers
     assert archive_bytes[recording] == (ROOT / "fixtures/recorded/synthetic-flow.har").read_bytes()
     assert not any(name.startswith(("tests/", "spec/")) for name in names)
+    for page in ("dashboard.html", "dashboard.js", "journal.js", "dom.js", "docs.html", "docs.js"):
+        assert f"mock_server/api/static/{page}" in names  # the dashboard and docs: no build step
     probe = (
         "from mock_server import Contract, default_spec_path;"
         "from mock_server.recordings.replay import default_recording_path;"

@@ -8,15 +8,21 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
+from . import dashboard
 from .controls import Controls
 from .errors import AdminError, ApiError
 from .guard import AdminGuard
+from .site import index_response
 from .state import state_of
 
 __all__ = ["TOKEN_HEADER", "blueprint"]
 
 TOKEN_HEADER = "X-Mock-Admin-Token"
 blueprint = Blueprint("mock_admin", __name__)
+blueprint.register_blueprint(dashboard.blueprint, url_prefix="/ui")
+# The dashboard's files hold no data: a browser gets them without the token (it cannot send a
+# header when it opens a page), and the page sends the token on every call it makes.
+_TOKENLESS = f"{blueprint.name}.{dashboard.blueprint.name}"
 
 
 @blueprint.errorhandler(AdminError)
@@ -32,6 +38,8 @@ def _check_caller() -> None:
         request.method, request.headers
     )
     token = config.admin_token
+    if token and request.blueprint == _TOKENLESS:
+        return
     if token and not hmac.compare_digest(request.headers.get(TOKEN_HEADER, ""), token):
         raise AdminError(
             401,
@@ -53,6 +61,11 @@ def _body() -> dict[str, Any]:
     return data
 
 
+@blueprint.get("/")
+def index() -> Response:
+    return index_response()
+
+
 @blueprint.get("/health")
 def health() -> Response:
     return jsonify(_controls().health())
@@ -71,6 +84,16 @@ def clock() -> Response:
 @blueprint.post("/clock/advance")
 def advance() -> Response:
     return jsonify(_controls().advance(_body().get("seconds")))
+
+
+@blueprint.get("/records")
+def records() -> Response:
+    """?account=X-API-ID&limit=20&offset=0: a page of records, newest first, as
+    /records/<id> shows each, with every account and its number of records."""
+    args = request.args
+    return jsonify(
+        _controls().tasks(args.get("account"), args.get("limit", 20), args.get("offset", 0))
+    )
 
 
 @blueprint.get("/records/<record_id>")
@@ -103,11 +126,16 @@ def clear_outcomes() -> Response:
 
 @blueprint.get("/journal")
 def journal() -> Response:
+    """?since=N: the entries after N, oldest first; ?limit=M: no more than M of them. `last`
+    is where to go on from, `first` the oldest entry still kept (older ones were dropped or
+    cleared; null when none is kept)."""
     since = request.args.get("since", "0")
-    entries = _controls().journal(since)
+    controls = _controls()
+    entries = controls.journal(since, request.args.get("limit"))
     return jsonify(
         entries=[e.as_dict() for e in entries],
         last=entries[-1].seq if entries else int(since),
+        first=controls.journal_start(),
     )
 
 
@@ -119,12 +147,21 @@ def clear_journal() -> Response:
 
 @blueprint.get("/webhooks")
 def webhooks() -> Response:
-    return jsonify(deliveries=_controls().webhooks())
+    """Every delivery, oldest first; ?newest=N&offset=K: a page of them, newest first. `total`
+    is how many are kept."""
+    args, controls = request.args, _controls()
+    found = controls.webhooks(newest=args.get("newest"), offset=args.get("offset", 0))
+    return jsonify(deliveries=found, total=controls.webhook_count())
 
 
 @blueprint.get("/variants")
 def variants() -> Response:
     return jsonify(_controls().variants())
+
+
+@blueprint.get("/variants/choices")
+def variant_choices() -> Response:
+    return jsonify(_controls().variant_choices())
 
 
 @blueprint.patch("/variants")

@@ -157,6 +157,21 @@ class Controls:
         """Every record of an account (its X-API-ID), as a client would see them now."""
         return [self._render(r) for r in self._state.simulator.list(account, None)]
 
+    def tasks(self, account: Any = None, limit: Any = 20, offset: Any = 0) -> dict[str, Any]:
+        """A page of records, newest first, each as `inspect` shows it (every account's, or
+        `account`'s), and how many records each account has: what the dashboard lists."""
+        if account is not None and not isinstance(account, str):
+            raise AdminError(400, f"account: expected an X-API-ID; got {account!r}.")
+        size, skip = _whole("limit", limit, 1, 500), _whole("offset", offset, 0, 10**9)
+        counts = self._state.store.accounts()
+        records = self._state.simulator.newest(account, size, skip)
+        return {
+            "accounts": [{"account": a, "records": n} for a, n in counts.items()],
+            "total": counts.get(account, 0) if account is not None else sum(counts.values()),
+            "offset": skip,
+            "records": [self._view(r) for r in records],
+        }
+
     def inspect(self, record_id: str) -> dict[str, Any]:
         """The record with what a client cannot see: its account, task, plan and failure."""
         return self._view(self._existing(record_id))
@@ -201,21 +216,34 @@ class Controls:
         """Every value each variant can take."""
         return Variants.choices()
 
-    def journal(self, since: Any = 0) -> list[JournalEntry]:
-        """Every request answered since sequence number `since`, oldest first."""
-        text = str(since)
-        if isinstance(since, bool) or not (text.isascii() and text.isdigit() and len(text) <= 18):
-            raise AdminError(400, f"since: expected a non-negative integer; got {since!r}.")
-        return self._state.journal.entries(int(text))
+    def journal(self, since: Any = 0, limit: Any = None) -> list[JournalEntry]:
+        """Every request answered since sequence number `since`, oldest first; the first
+        `limit` of them when given."""
+        after = _whole("since", since, 0, 10**18 - 1)
+        entries = self._state.journal.entries(after)
+        return entries if limit is None else entries[: _whole("limit", limit, 1, 100_000)]
+
+    def journal_start(self) -> int | None:
+        """The sequence number of the oldest entry the journal still keeps (None: empty)."""
+        return self._state.journal.first()
 
     def clear_journal(self) -> None:
         self._state.journal.clear()
 
-    def webhooks(self, *, wait: float = 0.0) -> list[dict[str, Any]]:
-        """Webhook deliveries, after waiting up to `wait` seconds for those in flight."""
+    def webhooks(
+        self, *, wait: float = 0.0, newest: Any = None, offset: Any = 0
+    ) -> list[dict[str, Any]]:
+        """Webhook deliveries, after waiting up to `wait` seconds for those in flight: every
+        one, oldest first; or the `newest` (that many), newest first, after `offset`."""
         if wait:
             self._state.webhooks.wait_idle(wait)
-        return [d.as_dict() for d in self._state.webhooks.deliveries()]
+        count = None if newest is None else _whole("newest", newest, 1, 1000)
+        skip = _whole("offset", offset, 0, 10**9)
+        return [d.as_dict() for d in self._state.webhooks.deliveries(count, skip)]
+
+    def webhook_count(self) -> int:
+        """How many deliveries are kept (the newest 1,000)."""
+        return self._state.webhooks.count()
 
     # -- the mock itself --------------------------------------------------------------------
 
@@ -274,6 +302,9 @@ class Controls:
             "record": self._render(record),
             "account": record.account,
             "task": record.task,
+            "history": [
+                {"at": format_time(s.at, form), "status": s.status} for s in record.history
+            ],
             "plan": [{"at": format_time(s.at, form), "status": s.status} for s in record.steps],
             "failure": (
                 {"reason": record.failure_reason, "source": record.failure_source}
@@ -287,6 +318,20 @@ def _number(name: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise AdminError(400, f"{name}: expected a finite number; got {value!r}.")
     return float(value)
+
+
+def _whole(name: str, value: Any, low: int, high: int) -> int:
+    """A whole number from `low` to `high`, given as one or as its digits (a query string)."""
+    text = str(value)
+    if isinstance(value, bool) or not (text.isascii() and text.isdigit() and len(text) <= 18):
+        number = None
+    else:
+        number = int(text)
+    if number is None or not low <= number <= high:
+        raise AdminError(
+            400, f"{name}: expected a whole number from {low} to {high}; got {value!r}."
+        )
+    return number
 
 
 def _count(count: Any) -> int:

@@ -18,7 +18,9 @@ from werkzeug.datastructures import Headers
 
 from .errors import AdminError
 
-__all__ = ["LOOPBACK_NAMES", "AdminGuard", "host_name"]
+__all__ = ["ADMIN_PREFIX", "LOOPBACK_NAMES", "AdminGuard", "host_name"]
+
+ADMIN_PREFIX = "/__mock__"  # where the admin API and its dashboard live
 
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -153,6 +153,11 @@ class Journal:
         with self._lock:
             return [e for e, _ in self._entries if e.seq > since]
 
+    def first(self) -> int | None:
+        """The sequence number of the oldest entry kept, or None when there is none."""
+        with self._lock:
+            return self._entries[0][0].seq if self._entries else None
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()

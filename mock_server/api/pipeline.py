@@ -9,7 +9,8 @@ the operation when the fault says the operation ran.
 Each step either adds to the `Exchange` or raises; `refusals` turns what it raises into the
 answer, and the `Concluder` checks that answer against the contract, journals and logs it.
 A plain WSGI callable, installed as `app.wsgi_app`: Flask answers only what it is handed
-(the admin API), so an API request costs no Flask request cycle."""
+(the admin API and its dashboard, the index, the spec and its docs), so an API request
+costs no Flask request cycle."""
 
 from __future__ import annotations
 
@@ -45,17 +46,27 @@ WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 class ApiPipeline:
     """WSGI middleware: the API's requests answered here, the rest handed to `fallback`
-    (Flask, for the paths under `flask_prefix`)."""
+    (Flask): the paths under one of `flask_prefixes`, and those in `flask_paths`. Any other
+    path is the API's, an unknown one journaled as the client's 404."""
 
-    def __init__(self, state: MockState, fallback: WsgiApp, *, flask_prefix: str) -> None:
-        self.state, self.fallback, self.flask_prefix = state, fallback, flask_prefix
+    def __init__(
+        self,
+        state: MockState,
+        fallback: WsgiApp,
+        *,
+        flask_prefixes: tuple[str, ...],
+        flask_paths: frozenset[str] = frozenset(),
+    ) -> None:
+        self.state, self.fallback = state, fallback
+        self.flask_prefixes, self.flask_paths = flask_prefixes, flask_paths
         contract = state.contract
         # A body sent to an operation that takes none is ignored, as DRF ignores it.
         self._takes_body = {o for o in contract.operations if contract.request_schema(o)}
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         path = _path(environ)
-        if path.startswith(self.flask_prefix):
+        # Two look-ups, a C call each: what an API request pays for the pages beside it.
+        if path.startswith(self.flask_prefixes) or path in self.flask_paths:
             return self.fallback(environ, start_response)
         # werkzeug and Django read the method in capitals, whatever the client wrote.
         method = str(environ.get("REQUEST_METHOD", "GET")).upper()

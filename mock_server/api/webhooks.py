@@ -24,12 +24,12 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
+from .guard import ADMIN_PREFIX
+
 if TYPE_CHECKING:  # httpx costs 0.1 s to import; a mock that sends no webhook skips it
     import httpx
 
 __all__ = ["Attempt", "Delivery", "TargetPolicy", "WebhookDispatcher"]
-
-ADMIN_PATH = "/__mock__"
 
 
 @dataclass
@@ -98,7 +98,7 @@ def _names_admin(path: str) -> bool:
         if decoded == path:
             break
         path = decoded
-    return ADMIN_PATH.strip("/") in path.lower()
+    return ADMIN_PREFIX.strip("/") in path.lower()
 
 
 class WebhookDispatcher:
@@ -216,10 +216,20 @@ class WebhookDispatcher:
         attempt.seconds = round(time.monotonic() - started, 4)
         return attempt
 
-    def deliveries(self) -> list[Delivery]:
-        """Snapshots: safe to read while workers go on updating the originals."""
+    def deliveries(self, newest: int | None = None, offset: int = 0) -> list[Delivery]:
+        """Snapshots: safe to read while workers go on updating the originals. Every one,
+        oldest first; or, with `newest`, that many, newest first, after skipping `offset`
+        (copying a thousand takes ~60 ms: the dashboard asks for a page every second)."""
         with self._changed:
-            return [copy.deepcopy(d) for d in self._log]
+            if newest is None:
+                return [copy.deepcopy(d) for d in self._log]
+            end = max(len(self._log) - offset, 0)
+            chosen = itertools.islice(self._log, max(end - newest, 0), end)
+            return [copy.deepcopy(d) for d in reversed(list(chosen))]
+
+    def count(self) -> int:
+        with self._changed:
+            return len(self._log)
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Block until no delivery is in flight; False if `timeout` passed first."""

@@ -87,7 +87,8 @@ class Record:
     seq: int = 0
     submitted_url: str = ""  # product_url as the client sent it, before the CDN rewrite
     task: str = "image"  # the running task: "image" or "video"
-    steps: list[Step] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)  # the plan: what comes next, and when
+    history: list[Step] = field(default_factory=list)  # each status entered, and when
     failure_reason: str | None = None  # set when the plan ends in `failed`
     failure_source: str | None = None  # which control chose the failure
     video_failure: tuple[str, str] | None = None  # (reason, source) asked for at creation
@@ -109,12 +110,15 @@ class Record:
         }
         if self.steps:
             data["steps"] = [{"at": s.at, "status": s.status} for s in self.steps]
+        if self.history:
+            data["history"] = [{"at": s.at, "status": s.status} for s in self.history]
         return data
 
     @classmethod
     def from_json(cls, state: dict[str, Any]) -> Record:
         data = dict(state)
         data["steps"] = [Step(**s) for s in data.get("steps", [])]
+        data["history"] = [Step(**s) for s in data.get("history", [])]
         if data.get("video_failure") is not None:
             data["video_failure"] = tuple(data["video_failure"])
         return cls(**data)
@@ -125,7 +129,7 @@ _REQUIRED: Any = object()  # equal to no value: a field without a default is alw
 _STORED_FIELDS = tuple(
     (f.name, _REQUIRED if f.default is MISSING else f.default)
     for f in fields(Record)
-    if f.name not in ("seq", "steps")
+    if f.name not in ("seq", "steps", "history")
 )
 
 
@@ -167,6 +171,7 @@ def plan_image_task(
     record.task = "image"
     record.status = "initializing"
     record.updated_at = now
+    record.history.append(Step(now, "initializing"))
     record.steps = [
         Step(generating, "image_generating"),
         Step(done, "failed" if failure else "image_generated"),
@@ -181,6 +186,7 @@ def plan_video_task(
     record.task = "video"
     record.status = "video_generating"
     record.updated_at = now
+    record.history.append(Step(now, "video_generating"))
     record.steps = [Step(now + phases.video_generating, "failed" if failure else "video_generated")]
     record.failure_reason, record.failure_source = failure or (None, None)
 
@@ -189,6 +195,7 @@ def enter(record: Record, status: str, when: float) -> None:
     """Move the record into `status` at `when`, filling what that status brings."""
     record.status = status
     record.updated_at = max(record.updated_at, when)
+    record.history.append(Step(when, status))
     if status == "image_generating" and record.regen_source_id is None:
         # A third party saw Creatify swap product_url for its own CDN copy once work began.
         record.product_url = cdn_image_url(record)

@@ -140,6 +140,15 @@ class Simulator:
 
     # -- operations ---------------------------------------------------------------------
 
+    def newest(self, account: str | None, limit: int, offset: int = 0) -> list[Record]:
+        """A page of records as of now, newest first (every account's when `account` is
+        None): what the dashboard shows."""
+        with self._lock:
+            self.settle()
+            now = self.clock.now()
+            found = self.store.newest(account, limit, offset)
+            return [self._brought_up_to_date(r, now) for r in found]
+
     def get(self, account: str, record_id: str) -> Record:
         with self._lock:
             self.settle()

@@ -145,7 +145,7 @@ def _fields() -> dict[str, tuple[Check, str]]:
     hints = typing.get_type_hints(Record)
     checks = {
         f.name: (_is_steps, "a list of steps {at, status}")
-        if f.name == "steps"
+        if f.name in ("steps", "history")
         else by_hint[hints[f.name]]
         for f in fields(Record)
     }

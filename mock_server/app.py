@@ -6,6 +6,7 @@ callable; Flask serves what the pipeline hands it: the admin API and the dashboa
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,6 +35,11 @@ if TYPE_CHECKING:  # httpx costs 0.1 s to import; only webhook deliveries need i
 __all__ = ["ADMIN_PREFIX", "REPLAY_EXTENSION", "close_app", "create_app", "create_replay_app"]
 
 REPLAY_EXTENSION = "creatify_replay"
+
+# werkzeug compiles each route with ast.parse, and CPython 3.11 before 3.11.8 can fail
+# ("AST constructor recursion depth mismatch") when two threads parse at once: verify-client
+# --jobs builds its mocks in threads. Routes are compiled one app at a time.
+_ROUTES_COMPILED = threading.Lock()
 
 
 def create_app(
@@ -88,8 +94,9 @@ def create_app(
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes  # for the admin API's bodies
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the docs' key order
     app.extensions[EXTENSION] = state
-    app.register_blueprint(admin.blueprint, url_prefix=ADMIN_PREFIX)
-    app.register_blueprint(site.blueprint)
+    with _ROUTES_COMPILED:
+        app.register_blueprint(admin.blueprint, url_prefix=ADMIN_PREFIX)
+        app.register_blueprint(site.blueprint)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _internal_error)
     app.wsgi_app = ApiPipeline(  # type: ignore[method-assign]

@@ -61,13 +61,7 @@ def create_app(
     clock = clock or SystemClock()
     store = Store(config.state_path)  # a bad --state file is refused here: StateFileError
     if isinstance(clock, ManualClock):
-        # A restarted manual clock resumes where it stopped, not at the wall time it was made
-        # at (its records would finish unasked); the first start saves where it begins.
-        saved = store.get_meta("clock")  # checked at open: a time
-        if saved is not None:
-            clock.restore(float(saved))
-        else:
-            store.set_meta("clock", repr(clock.now()))
+        _resume_clock(clock, store)
     state = MockState(
         config=config,
         contract=contract,
@@ -89,9 +83,23 @@ def create_app(
     )
     if isinstance(clock, ManualClock):
         clock.subscribe(lambda now: _clock_moved(state, now))
+    return _flask_app(state)
 
+
+def _resume_clock(clock: ManualClock, store: Store) -> None:
+    """A restarted manual clock resumes where it stopped, not at the wall time it was made
+    at (its records would finish unasked); the first start saves where it begins."""
+    saved = store.get_meta("clock")  # checked at open: a time
+    if saved is not None:
+        clock.restore(float(saved))
+    else:
+        store.set_meta("clock", repr(clock.now()))
+
+
+def _flask_app(state: MockState) -> Flask:
+    """Flask for what the pipeline hands it (the admin API, the dashboard, the site)."""
     app = Flask("creatify_mock")
-    app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes  # for the admin API's bodies
+    app.config["MAX_CONTENT_LENGTH"] = state.config.max_body_bytes  # the admin API's bodies
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the docs' key order
     app.extensions[EXTENSION] = state
     with _ROUTES_COMPILED:

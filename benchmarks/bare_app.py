@@ -1,4 +1,4 @@
-"""The baselines: one bare Flask app, served as the mock is (waitress, one thread).
+"""The baselines: one bare Flask app, served as the mock is (waitress, 16 threads).
 
 - GET /api/product_to_videos/<id>/ answers a constant record: Flask's floor for a GET, with
   no auth, no lookup and no validation.

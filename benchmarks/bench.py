@@ -143,7 +143,7 @@ def servers(before: Path | None, skip_prism: bool) -> list[Server]:
         found.append(Server(BEFORE, command, LIST, "", cwd=before, port=port))
     port = free_port()
     waitress = [
-        *(str(BIN / "waitress-serve"), "--listen", f"127.0.0.1:{port}", "--threads", "1"),
+        *(str(BIN / "waitress-serve"), "--listen", f"127.0.0.1:{port}", "--threads", "16"),
         *("--asyncore-use-poll", "benchmarks.bare_app:app"),
     ]
     bare_path = "/api/product_to_videos/x/"

@@ -182,11 +182,12 @@ SHIPPED = "<shipped>"  # --replay with no path: the synthetic recording shipped 
 )
 @click.option(
     "--threads",
-    default=1,
+    default=16,
     show_default=True,
     type=click.IntRange(1, 64),
-    help="Python threads running requests. They share one GIL: more did not help "
-    "(benchmarks/RESULTS.md); requests never wait on webhooks, which have their own.",
+    help="Threads running requests. With fewer than the clients served at once, waitress "
+    "slowed to a crawl (16 connections: 108 req/s on 1 thread, 1,420 on 16; "
+    "benchmarks/RESULTS.md). Requests never wait on webhooks, which have their own.",
 )
 @click.option(
     "--idle-timeout",

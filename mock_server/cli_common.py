@@ -8,6 +8,7 @@ import ipaddress
 import math
 from collections.abc import Callable
 from importlib import metadata
+from typing import Any, TypeVar
 
 import click
 from flask import Flask
@@ -15,7 +16,27 @@ from flask import Flask
 from .contract.spec import Contract
 from .server import serve_forever
 
-__all__ = ["finite", "is_loopback", "load_contract", "run", "version"]
+__all__ = ["finite", "is_loopback", "listen_options", "load_contract", "run", "version"]
+
+_Command = TypeVar("_Command", bound=Callable[..., Any])
+
+
+def listen_options(default_port: int) -> Callable[[_Command], _Command]:
+    """--host and --port, as every serving command takes them."""
+
+    def decorate(command: _Command) -> _Command:
+        command = click.option(
+            "--port",
+            default=default_port,
+            show_default=True,
+            type=click.IntRange(0, 65535),
+            help="Port to listen on; 0 picks a free one.",
+        )(command)
+        return click.option(
+            "--host", default="127.0.0.1", show_default=True, help="Address to listen on."
+        )(command)
+
+    return decorate
 
 
 def version() -> str:

@@ -13,7 +13,7 @@ if TYPE_CHECKING:  # the recorder is imported when `record` runs (it pulls in ht
     from .recordings.recorder import Recorder
 
 
-from .cli_common import finite, load_contract, run
+from .cli_common import finite, listen_options, load_contract, run
 
 __all__ = ["fixtures", "record"]
 
@@ -41,14 +41,7 @@ def _upstream_url(ctx: click.Context, param: click.Parameter, value: str) -> str
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder for the HAR recording (one new file per run).",
 )
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option(
-    "--port",
-    default=8001,
-    show_default=True,
-    type=click.IntRange(0, 65535),
-    help="Port to listen on; 0 picks a free one.",
-)
+@listen_options(default_port=8001)
 @click.option(
     "--scrub",
     "scrub_values",

@@ -32,7 +32,7 @@ if TYPE_CHECKING:  # the recorder is imported when `record` runs (it pulls in ht
     pass
 
 
-from .cli_common import finite, is_loopback, load_contract, run, version
+from .cli_common import finite, is_loopback, listen_options, load_contract, run, version
 
 __all__ = ["serve"]
 
@@ -40,14 +40,7 @@ SHIPPED = "<shipped>"  # --replay with no path: the synthetic recording shipped 
 
 
 @click.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option(
-    "--port",
-    default=8000,
-    show_default=True,
-    type=click.IntRange(0, 65535),
-    help="Port to listen on; 0 picks a free one.",
-)
+@listen_options(default_port=8000)
 @click.option(
     "--spec",
     "spec_path",

@@ -1,4 +1,5 @@
-"""The baselines: one bare Flask app, served as the mock is (waitress, 16 threads).
+"""The baselines: one bare Flask app, served as `creatify-mock serve` serves the mock
+(`python -m benchmarks.bare_app PORT`: waitress through mock_server.serving, 16 threads).
 
 - GET /api/product_to_videos/<id>/ answers a constant record: Flask's floor for a GET, with
   no auth, no lookup and no validation.
@@ -116,3 +117,11 @@ def gen_image() -> Response:
 
 def _bad_request(messages: list[str]) -> Response:
     return Response(json.dumps({"detail": messages}), status=400, mimetype="application/json")
+
+
+if __name__ == "__main__":
+    import sys
+
+    from mock_server.serving import serve_safely
+
+    serve_safely(app, "127.0.0.1", int(sys.argv[1]), 16, lambda url: None)

@@ -142,10 +142,7 @@ def servers(before: Path | None, skip_prism: bool) -> list[Server]:
         command = mock(before / ".venv" / "bin" / "creatify-mock", port)
         found.append(Server(BEFORE, command, LIST, "", cwd=before, port=port))
     port = free_port()
-    waitress = [
-        *(str(BIN / "waitress-serve"), "--listen", f"127.0.0.1:{port}", "--threads", "16"),
-        *("--asyncore-use-poll", "benchmarks.bare_app:app"),
-    ]
+    waitress = [str(BIN / "python"), "-m", "benchmarks.bare_app", str(port)]
     bare_path = "/api/product_to_videos/x/"
     found.append(Server(BARE, waitress, bare_path, bare_path, port=port))
     if skip_prism:

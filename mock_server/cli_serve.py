@@ -26,7 +26,7 @@ from .contract.spec import Contract
 from .lifecycle.clock import ManualClock, SystemClock
 from .lifecycle.errors import StateFileError
 from .recordings.replay import MATCHES, default_recording_path
-from .server import IDLE_TIMEOUT, serve_safely
+from .serving import IDLE_TIMEOUT, serve_safely
 
 if TYPE_CHECKING:  # the recorder is imported when `record` runs (it pulls in httpx)
     pass

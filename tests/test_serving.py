@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import resource
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -16,7 +19,7 @@ import pytest
 from conftest import BASE, PRODUCT
 from live import LiveMock
 
-from mock_server.server import MAX_CONNECTIONS, connection_limit
+from mock_server.serving import MAX_CONNECTIONS, connection_limit, patient_channel
 
 pytestmark = pytest.mark.slow
 
@@ -124,3 +127,117 @@ def test_the_connection_limit_follows_the_open_file_limit() -> None:
             assert (raised, limit) == (hard, max(16, hard - 256))
     finally:
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+@contextmanager
+def _channels(*classes: type) -> Iterator[list[Any]]:
+    """waitress connections, each on one end of a socket pair, as the I/O thread sees them."""
+    from waitress.server import create_server
+
+    server = create_server(lambda environ, start_response: [], host="127.0.0.1", port=0)
+    with ExitStack() as stack:
+        stack.callback(server.close)
+        made = []
+        for channel_class in classes:
+            ours, theirs = socket.socketpair()
+            stack.callback(theirs.close)
+            channel = channel_class(server, ours, ("127.0.0.1", 1), server.adj, map={})
+            stack.callback(channel.close)
+            made.append(channel)
+        yield made
+
+
+def test_the_io_thread_leaves_an_answer_being_written_to_its_worker() -> None:
+    # waitress's own connection asks to be polled for writing as soon as a worker has
+    # buffered a byte, though only the worker may send it then: poll() returns at once,
+    # again and again, and the I/O thread spins on the GIL the worker needs (issue 12:
+    # 120 POSTs/s at 16 connections). Ours waits for the worker's wake-up instead.
+    from waitress.channel import HTTPChannel
+
+    with _channels(HTTPChannel, patient_channel()) as (stock, ours):
+        for channel in (stock, ours):
+            channel.requests = [object()]  # a worker is answering
+            channel.total_outbufs_len = 200  # and has buffered part of its answer
+        assert stock.writable() and not ours.writable()
+        # Past the high watermark the worker waits for the I/O thread to drain the buffer.
+        ours.total_outbufs_len = ours.adj.outbuf_high_watermark + 1
+        assert ours.writable()
+        # Done answering (or closing), what is left is the I/O thread's to send, as before.
+        ours.total_outbufs_len, ours.requests = 200, []
+        assert ours.writable()
+        ours.requests, ours.close_when_flushed = [object()], True
+        assert ours.writable()
+
+
+# An app whose answer outgrows the sockets' buffers and waitress's 16 MiB high watermark,
+# served as `serve` serves the mock; it prints its URL, then serves until SIGTERM.
+BIG_ANSWER_SERVER = """
+import sys
+from flask import Flask
+from mock_server.serving import serve_safely
+
+app = Flask("big")
+chunk = bytes(range(256)) * 4096  # 1 MiB
+
+
+@app.get("/big")
+def big():
+    return app.response_class((chunk for _ in range(24)), content_type="application/octet-stream")
+
+
+@app.get("/small")
+def small():
+    return "ok"
+
+
+serve_safely(app, "127.0.0.1", 0, 4, lambda url: print(url, flush=True))
+"""
+
+
+def test_an_answer_past_the_buffers_reaches_a_slow_reader_whole_while_others_are_served() -> None:
+    # The worker sends what the socket takes and buffers the rest; past the watermark it
+    # waits for the I/O thread to drain; when it is done the I/O thread sends what is left.
+    # A channel that left output to a worker that had finished would strand the tail.
+    server = subprocess.Popen(
+        [sys.executable, "-c", BIG_ANSWER_SERVER], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert server.stdout is not None
+        url = server.stdout.readline().strip()
+        slow = socket.create_connection(("127.0.0.1", int(urlsplit(url).port or 0)))
+        with _held([slow]), httpx.Client(base_url=url, timeout=10) as others:
+            slow.sendall(b"GET /big HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            time.sleep(0.5)  # the buffers fill, and the worker waits at the watermark
+            assert others.get("/small").text == "ok"
+            received = _read_answer(slow, pause_every=1 << 20)
+        head, _, body = received.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 200")
+        assert len(body) == 24 << 20
+        assert body == (bytes(range(256)) * 4096) * 24
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        if server.stdout is not None:
+            server.stdout.close()
+
+
+def _read_answer(sock: socket.socket, pause_every: int) -> bytes:
+    """A chunked answer, read slowly (a pause every `pause_every` bytes), de-chunked."""
+    sock.settimeout(10)
+    raw, paused = bytearray(), 0
+    while not raw.endswith(b"\r\n0\r\n\r\n"):
+        chunk = sock.recv(65536)
+        assert chunk, f"the server closed the connection after {len(raw)} bytes"
+        raw.extend(chunk)
+        if len(raw) - paused >= pause_every:
+            paused = len(raw)
+            time.sleep(0.05)
+    head, _, rest = bytes(raw).partition(b"\r\n\r\n")
+    body = bytearray()
+    while True:
+        size_line, _, rest = rest.partition(b"\r\n")
+        size = int(size_line, 16)
+        if size == 0:
+            return head + b"\r\n\r\n" + bytes(body)
+        body.extend(rest[:size])
+        rest = rest[size + 2 :]

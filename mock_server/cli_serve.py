@@ -178,9 +178,9 @@ SHIPPED = "<shipped>"  # --replay with no path: the synthetic recording shipped 
     default=16,
     show_default=True,
     type=click.IntRange(1, 64),
-    help="Threads running requests. With fewer than the clients served at once, waitress "
-    "slowed to a crawl (16 connections: 108 req/s on 1 thread, 1,420 on 16; "
-    "benchmarks/RESULTS.md). Requests never wait on webhooks, which have their own.",
+    help="Threads running requests. A request never waits on a client (its body is read "
+    "before, its answer sent after) nor on webhooks (they have their own threads); more "
+    "threads keep one long request from holding the others.",
 )
 @click.option(
     "--idle-timeout",

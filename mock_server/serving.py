@@ -104,7 +104,7 @@ def patient_channel() -> type:
     While a worker thread is still answering, that output is the worker's to send (it sends
     as it writes) and the I/O thread may not take its lock: poll() answers "writable" at once,
     again and again, and the spinning I/O thread takes the GIL from the very worker it waits
-    for. With 16 clients posting at once the mock made 120 answers a second, its I/O thread
+    for. With 16 clients posting at once the mock made 64–135 answers a second, its I/O thread
     at 75% of a core (benchmarks/RESULTS.md, run 18). So while a request is being answered,
     the I/O thread waits for the worker's wake-up, unless the buffer is past waitress's high
     watermark, where the worker itself waits for the I/O thread to drain it.

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import logging
 import resource
 import signal
@@ -35,7 +36,7 @@ __all__ = [
     "IDLE_TIMEOUT",
     "MAX_CONNECTIONS",
     "connection_limit",
-    "patient_channel",
+    "mock_channel",
     "serve_safely",
 ]
 
@@ -81,9 +82,11 @@ def serve_safely(
         )
     except OSError as exc:
         raise refused(host, port, exc) from exc
+    state = getattr(app, "extensions", {}).get(EXTENSION)
+    channel = mock_channel(state.config.max_body_bytes) if state else mock_channel()
     for dispatcher in listeners.values():  # a listener per address the host names, a trigger
         if hasattr(dispatcher, "channel_class"):
-            dispatcher.channel_class = patient_channel()
+            dispatcher.channel_class = channel
     shown = f"[{host}]" if ":" in host else host
     resume(app)
     on_ready(f"http://{shown}:{server.effective_port}")
@@ -97,8 +100,8 @@ def serve_safely(
 
 
 @functools.cache
-def patient_channel() -> type:
-    """waitress's connection, minus a busy loop.
+def mock_channel(body_limit: int = SERVER_BODY_LIMIT - 1) -> type:
+    """waitress's connection, minus a busy loop, with its refusals in the mock's JSON.
 
     waitress asks a connection to be polled for writing whenever output waits in its buffer.
     While a worker thread is still answering, that output is the worker's to send (it sends
@@ -108,17 +111,52 @@ def patient_channel() -> type:
     at 75% of a core (benchmarks/RESULTS.md, run 18). So while a request is being answered,
     the I/O thread waits for the worker's wake-up, unless the buffer is past waitress's high
     watermark, where the worker itself waits for the I/O thread to drain it.
+
+    What waitress refuses before the app sees it (a body past its limit, headers past
+    theirs, broken chunking) it answers in plain text; a client of the mock parses JSON, so
+    these come as `{"detail": ...}` naming the limit and what came, as the app's own do; a
+    body's limit is given as `body_limit`, the app's own, the one a client has to keep to.
     """
     from waitress.channel import HTTPChannel
+    from waitress.task import ErrorTask
 
-    class PatientChannel(HTTPChannel):  # type: ignore[misc]
+    class JsonErrorTask(ErrorTask):  # type: ignore[misc]
+        def execute(self) -> None:
+            error, adj = self.request.error, self.channel.adj
+            body = json.dumps({"detail": _refusal_detail(error, self.request, adj, body_limit)})
+            self.status = f"{error.code} {error.reason}"
+            self.response_headers.append(("Content-Type", "application/json"))
+            self.set_close_on_finish()  # what is left of the request is not read
+            self.content_length = len(body)
+            self.write(body.encode())
+
+    class MockChannel(HTTPChannel):  # type: ignore[misc]
+        error_task_class = JsonErrorTask
+
         def writable(self) -> bool:
             answering = bool(self.requests) and not (self.will_close or self.close_when_flushed)
             if answering and self.total_outbufs_len <= self.adj.outbuf_high_watermark:
                 return False
             return bool(super().writable())
 
-    return PatientChannel
+    return MockChannel
+
+
+def _refusal_detail(error: Any, request: Any, adj: Any, body_limit: int) -> str:
+    """What waitress refused, in the words of the mock's own refusals."""
+    if error.code == 413:
+        got = (
+            "a longer chunked body"
+            if request.chunked
+            else f"{request.content_length} bytes (Content-Length)"
+        )
+        return f"Request body too large: expected at most {body_limit} bytes; got {got}."
+    if error.code == 431:
+        return (
+            f"Request headers too large: expected at most {adj.max_request_header_size} "
+            "bytes of headers in all; got more. Send long values in the body, not in headers."
+        )
+    return f"{error.reason}: {error.body}."
 
 
 def connection_limit(reserve: int = 256) -> int:

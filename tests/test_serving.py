@@ -4,6 +4,7 @@ benchmarks/stalls.py is the long version, with 100 stalled bodies and 1,000 idle
 
 from __future__ import annotations
 
+import json
 import resource
 import socket
 import subprocess
@@ -19,7 +20,7 @@ import pytest
 from conftest import BASE, PRODUCT
 from live import LiveMock
 
-from mock_server.serving import MAX_CONNECTIONS, connection_limit, patient_channel
+from mock_server.serving import MAX_CONNECTIONS, connection_limit, mock_channel
 
 pytestmark = pytest.mark.slow
 
@@ -85,7 +86,12 @@ def test_a_body_past_the_servers_limit_is_refused_and_the_next_client_served() -
             content=b'{"product_url": "' + b"x" * (2 << 20) + b'"}',
             headers={"Content-Type": "application/json"},
         )
-        assert huge.status_code == 413
+        assert huge.status_code == 413  # from the server, before the app: the same words
+        assert huge.headers["content-type"] == "application/json"
+        assert huge.json()["detail"] == (
+            f"Request body too large: expected at most 65536 bytes; got {len(huge.request.content)}"
+            " bytes (Content-Length)."
+        )
         big = client.post(  # past the app's 64 KiB, within the server's: the app's own 413
             BASE + "gen_image/", json={"product_url": PRODUCT, "image_prompt": "x" * 70_000}
         )
@@ -94,9 +100,47 @@ def test_a_body_past_the_servers_limit_is_refused_and_the_next_client_served() -
         assert client.get(BASE).status_code == 200
 
 
+def test_broken_or_oversized_chunked_bodies_are_refused_in_json() -> None:
+    with LiveMock("--quiet") as mock:
+        port = _port(mock)
+        head = (
+            f"POST {BASE}gen_image/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-ID: a\r\n"
+            "X-API-KEY: b\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+        )
+        cases = {
+            "Bad Request: Invalid chunk size.": head + "zz\r\n{}\r\n0\r\n\r\n",
+            "Request body too large: expected at most 65536 bytes; got a longer chunked body.": (
+                head + "".join("10000\r\n" + "x" * 0x10000 + "\r\n" for _ in range(17))
+            ),
+        }
+        for detail, sent in cases.items():
+            with socket.create_connection(("127.0.0.1", port)) as sock:
+                sock.settimeout(10)
+                sock.sendall(sent.encode())
+                answer = _read_until_closed(sock)
+            head_part, _, body = answer.partition(b"\r\n\r\n")
+            assert b"application/json" in head_part
+            assert json.loads(body)["detail"] == detail
+
+
+def _read_until_closed(sock: socket.socket) -> bytes:
+    received = bytearray()
+    try:
+        while chunk := sock.recv(65536):
+            received.extend(chunk)
+    except ConnectionResetError:  # closed with the rest of the body unread
+        pass
+    return bytes(received)
+
+
 def test_headers_past_the_servers_limit_are_refused_and_the_next_client_served() -> None:
     with LiveMock("--quiet") as mock, mock.client() as client:
-        assert client.get(BASE, headers={"X-Trace": "x" * (300 << 10)}).status_code == 431
+        refused = client.get(BASE, headers={"X-Trace": "x" * (300 << 10)})
+        assert refused.status_code == 431
+        assert refused.json()["detail"] == (
+            "Request headers too large: expected at most 262144 bytes of headers in all; got "
+            "more. Send long values in the body, not in headers."
+        )
         assert client.get(BASE).status_code == 200
         assert not any(
             "X-Trace" in entry for entry in map(str, client.get("/__mock__/journal").json())
@@ -154,7 +198,7 @@ def test_the_io_thread_leaves_an_answer_being_written_to_its_worker() -> None:
     # 120 POSTs/s at 16 connections). Ours waits for the worker's wake-up instead.
     from waitress.channel import HTTPChannel
 
-    with _channels(HTTPChannel, patient_channel()) as (stock, ours):
+    with _channels(HTTPChannel, mock_channel()) as (stock, ours):
         for channel in (stock, ours):
             channel.requests = [object()]  # a worker is answering
             channel.total_outbufs_len = 200  # and has buffered part of its answer

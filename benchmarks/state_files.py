@@ -8,7 +8,8 @@ and runs `creatify-mock serve --port 0 --quiet --state FILE`. A broken file must
 exit code 1, one line on stderr naming the file (no traceback), and the file byte for byte
 as it was (sha256) with no file added or removed beside it. A serve that starts on a broken
 file is killed after --timeout seconds and counted as a failure. An earlier mock's file
-(no schema version) must instead be migrated: served, every record kept, version 1 added.
+(schema 1, no schema version, or the earliest tables) must instead be migrated: served,
+every record kept, its schema version raised to this mock's.
 Prints one row per case and a summary; exits 1 if any case misbehaves. Loopback only.
 """
 
@@ -39,6 +40,7 @@ from benchmarks.bench import HEADERS, free_port, wait_ready  # noqa: E402
 
 BIN = Path(sys.executable).parent
 API = "/api/product_to_videos/"
+SCHEMA_VERSION = "2"  # the --state schema this tree's mock writes (lifecycle/statefile.py)
 ACCOUNTS = ("ann", "bob")
 
 
@@ -275,9 +277,9 @@ REFUSED: dict[str, tuple[Breaker, str]] = {
         statements("INSERT INTO meta VALUES ('colour', 'red')"),
         "has a bad meta value: colour is 'red'",
     ),
-    "a newer mock's file (schema 2)": (
-        statements("UPDATE meta SET value = '2' WHERE key = 'schema_version'"),
-        "was written by a newer creatify-mock (state schema 2",
+    "a newer mock's file (schema 3)": (
+        statements("UPDATE meta SET value = '3' WHERE key = 'schema_version'"),
+        "was written by a newer creatify-mock (state schema 3",
     ),
     "another application's SQLite file": (
         foreign(wal=False),
@@ -464,7 +466,18 @@ def earliest(path: Path) -> None:
         db.execute("INSERT INTO meta VALUES ('clock', ?)", (clock,))
 
 
+def version_1(path: Path) -> None:
+    """As mocks of schema 1 wrote it: records with no `history`."""
+    sql(
+        path,
+        "UPDATE meta SET value = '1' WHERE key = 'schema_version'",
+        "DELETE FROM meta WHERE key = 'pid'",
+        "UPDATE records SET data = json_remove(data, '$.history')",
+    )
+
+
 MIGRATED: dict[str, Callable[[Path], None]] = {
+    "a schema 1 mock's file (no history)": version_1,
     "an earlier mock's file (no schema version)": unversioned,
     "the earliest mocks' file (AUTOINCREMENT)": earliest,
 }
@@ -497,7 +510,8 @@ def migrated_case(
         rows_after = db.execute("SELECT seq, id FROM records ORDER BY seq").fetchall()
         version = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     total = sum(len(v) for v in ids.values())
-    good_case = served == total and rows_after == rows_before and version == ("1",) and code == 0
+    kept = rows_after == rows_before and version == (SCHEMA_VERSION,)
+    good_case = served == total and kept and code == 0
     print(
         f"{name:<42} exit {code:<8} served {served}/{total} records, rows kept "
         f"{'yes' if rows_after == rows_before else 'NO'}, schema_version now "

@@ -20,6 +20,7 @@ from conftest import Api, new_record
 from mock_server import Contract, ManualClock, MockConfig, close_app, create_app
 from mock_server.cli import main
 from mock_server.lifecycle.errors import StateFileError
+from mock_server.lifecycle.statefile import SCHEMA_VERSION
 from mock_server.lifecycle.store import Store
 
 START = 1_748_603_465.0
@@ -171,8 +172,11 @@ CASES: dict[str, tuple[Breaker, str]] = {
         "has a bad meta value: colour is 'red', not a key creatify-mock writes",
     ),
     "a newer mock's file": (
-        _sql("UPDATE meta SET value = '2' WHERE key = 'schema_version'"),
-        "was written by a newer creatify-mock (state schema 2; this one reads 1 and older)",
+        _sql(f"UPDATE meta SET value = '{SCHEMA_VERSION + 1}' WHERE key = 'schema_version'"),
+        (
+            f"was written by a newer creatify-mock (state schema {SCHEMA_VERSION + 1}; this "
+            f"one reads {SCHEMA_VERSION} and older)"
+        ),
     ),
     "another program's SQLite file": (
         _foreign(wal=False),
@@ -309,7 +313,20 @@ def _unversioned(path: Path, contract: Contract) -> None:
     sql(path, "DELETE FROM meta WHERE key IN ('schema_version', 'pid')")
 
 
-@pytest.mark.parametrize("write", [_earliest, _unversioned], ids=["earliest", "unversioned"])
+def _version_1(path: Path, contract: Contract) -> None:
+    """As mocks of schema 1 wrote it: records with no `history`."""
+    write_state(path, contract)
+    sql(
+        path,
+        "UPDATE meta SET value = '1' WHERE key = 'schema_version'",
+        "DELETE FROM meta WHERE key = 'pid'",
+        "UPDATE records SET data = json_remove(data, '$.history')",
+    )
+
+
+@pytest.mark.parametrize(
+    "write", [_earliest, _unversioned, _version_1], ids=["earliest", "unversioned", "version 1"]
+)
 def test_an_earlier_mocks_file_is_migrated_and_served(
     write: Callable[[Path, Contract], object], tmp_path: Path, contract: Contract
 ) -> None:
@@ -329,7 +346,7 @@ def test_an_earlier_mocks_file_is_migrated_and_served(
         close_app(app)
     with closing(sqlite3.connect(path)) as db:
         version = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        assert version == ("1",)
+        assert version == (str(SCHEMA_VERSION),)
         assert db.execute("SELECT seq, id FROM records ORDER BY seq").fetchall() == [
             r[:2] for r in before
         ]

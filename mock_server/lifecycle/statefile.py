@@ -8,7 +8,8 @@
 3. what the file is: an empty or missing file is new; anything else must carry SQLite's
    header, pass SQLite's integrity check and hold exactly this mock's tables. Its meta
    table's `schema_version` says which mock wrote it: a newer one's is refused; a file of
-   an earlier mock, which wrote no version, is migrated (the version is added);
+   an earlier mock (an older version, or none) is migrated (its version raised: its rows
+   read as they are);
 4. every meta value and every record, read as the store and the API will read them, so
    that no later call answers 500 because of a bad row.
 
@@ -42,7 +43,10 @@ except ImportError:  # Windows: no flock(2); a second mock is not kept out there
 
 __all__ = ["SCHEMA", "SCHEMA_VERSION", "StateFile"]
 
-SCHEMA_VERSION = 1  # what `meta` says; earlier mocks wrote the same tables without it
+# What `meta` says. None (the earliest mocks): the same tables, no version. 1: versioned.
+# 2: a record may carry `history` (what the dashboard shows), which a mock of 1 does not know,
+# so it refuses such a file as a newer mock's rather than as a bad row.
+SCHEMA_VERSION = 2
 
 # seq is the rowid: one more than the largest, so newer records list first. AUTOINCREMENT
 # would also never reuse a seq after `clear`, which nothing needs, for a write to
@@ -227,7 +231,7 @@ def _accept(db: sqlite3.Connection, version: int | None) -> None:
     try:
         for statement in SCHEMA:
             db.execute(statement)
-        if version is None:
+        if version != SCHEMA_VERSION:
             _set(db, "schema_version", str(SCHEMA_VERSION))
         _set(db, "pid", str(os.getpid()))
         db.execute("COMMIT")

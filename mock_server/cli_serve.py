@@ -178,9 +178,10 @@ SHIPPED = "<shipped>"  # --replay with no path: the synthetic recording shipped 
     default=16,
     show_default=True,
     type=click.IntRange(1, 64),
-    help="Threads running requests. A request never waits on a client (its body is read "
-    "before, its answer sent after) nor on webhooks (they have their own threads); more "
-    "threads keep one long request from holding the others.",
+    help="Threads running requests. None waits on a client (a body is read whole before "
+    "its request runs; what a slow client does not take of an answer is sent later, off "
+    "the thread) nor on webhooks (they have their own threads); more threads keep one long "
+    "request from holding the others.",
 )
 @click.option(
     "--idle-timeout",

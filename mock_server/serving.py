@@ -53,8 +53,9 @@ def serve_safely(
     """Serve with waitress until SIGINT, SIGTERM or SIGHUP (ignored under nohup).
 
     waitress reads every request whole, body included, on one asynchronous I/O thread before
-    a worker thread runs the app, and writes answers from buffers on that thread too: a
-    client that stalls mid-body or never reads its answer holds a connection, never a thread.
+    a worker thread runs the app; what a client does not take of an answer at once is sent
+    from buffers on that thread too: a client that stalls mid-body or never reads its answer
+    holds a connection, never a thread.
     Connections with nothing to do for `idle_timeout` seconds are closed, stalled bodies
     included. The app, its store and its threads live in this one process.
     """
@@ -83,7 +84,7 @@ def serve_safely(
     except OSError as exc:
         raise refused(host, port, exc) from exc
     state = getattr(app, "extensions", {}).get(EXTENSION)
-    channel = mock_channel(state.config.max_body_bytes) if state else mock_channel()
+    channel = mock_channel(state.config.max_body_bytes) if state is not None else mock_channel()
     for dispatcher in listeners.values():  # a listener per address the host names, a trigger
         if hasattr(dispatcher, "channel_class"):
             dispatcher.channel_class = channel

@@ -178,10 +178,10 @@ SHIPPED = "<shipped>"  # --replay with no path: the synthetic recording shipped 
     default=16,
     show_default=True,
     type=click.IntRange(1, 64),
-    help="Threads running requests. None waits on a client (a body is read whole before "
-    "its request runs; what a slow client does not take of an answer is sent later, off "
-    "the thread) nor on webhooks (they have their own threads); more threads keep one long "
-    "request from holding the others.",
+    help="Threads running requests. None waits on a client for long (a body is read whole "
+    "before its request runs; what a slow client does not take of an answer is sent later, "
+    "off the thread, unless 16 MiB wait: then 5 s at most) nor on webhooks (they have their "
+    "own threads); more threads keep one long request from holding the others.",
 )
 @click.option(
     "--idle-timeout",
@@ -255,7 +255,9 @@ def serve(
       connections      10,000 at once (fewer where the open-file limit is lower;
                        more wait in the listen backlog); each closed after --idle-timeout
                        seconds without a byte; a body is read whole, off the app's threads,
-                       before the app runs, so a stalled client holds no thread
+                       before the app runs, so a stalled client holds no thread; a client
+                       that takes no byte of a 16 MiB backlog for 5 s is closed; at most 8
+                       requests sent ahead of their answers, then the connection is closed
     """
     if bool(api_id) != bool(api_key):
         raise click.UsageError("--api-id and --api-key go together: give both or neither.")

@@ -12,8 +12,6 @@ froze the mock for all, and 1,024 idle sockets locked everyone out (issue 12; gr
 from __future__ import annotations
 
 import contextlib
-import functools
-import json
 import logging
 import resource
 import signal
@@ -24,6 +22,7 @@ from flask import Flask
 
 from .api.state import EXTENSION
 from .app import close_app
+from .channel import mock_channel
 from .server import refused, resume
 
 # What `serve` holds to, beside the app's own limits (listed in `creatify-mock serve --help`).
@@ -36,7 +35,6 @@ __all__ = [
     "IDLE_TIMEOUT",
     "MAX_CONNECTIONS",
     "connection_limit",
-    "mock_channel",
     "serve_safely",
 ]
 
@@ -55,7 +53,8 @@ def serve_safely(
     waitress reads every request whole, body included, on one asynchronous I/O thread before
     a worker thread runs the app; what a client does not take of an answer at once is sent
     from buffers on that thread too: a client that stalls mid-body or never reads its answer
-    holds a connection, never a thread.
+    holds a connection, not a thread (a worker waits for a client only when 16 MiB wait
+    unsent, and for 5 s at most: `channel`).
     Connections with nothing to do for `idle_timeout` seconds are closed, stalled bodies
     included. The app, its store and its threads live in this one process.
     """
@@ -84,7 +83,8 @@ def serve_safely(
     except OSError as exc:
         raise refused(host, port, exc) from exc
     state = getattr(app, "extensions", {}).get(EXTENSION)
-    channel = mock_channel(state.config.max_body_bytes) if state is not None else mock_channel()
+    body_limit = state.config.max_body_bytes if state is not None else SERVER_BODY_LIMIT - 1
+    channel = mock_channel(body_limit)
     for dispatcher in listeners.values():  # a listener per address the host names, a trigger
         if hasattr(dispatcher, "channel_class"):
             dispatcher.channel_class = channel
@@ -98,66 +98,6 @@ def serve_safely(
         server.close()
         if EXTENSION in getattr(app, "extensions", {}):
             close_app(app)
-
-
-@functools.cache
-def mock_channel(body_limit: int = SERVER_BODY_LIMIT - 1) -> type:
-    """waitress's connection, minus a busy loop, with its refusals in the mock's JSON.
-
-    waitress asks a connection to be polled for writing whenever output waits in its buffer.
-    While a worker thread is still answering, that output is the worker's to send (it sends
-    as it writes) and the I/O thread may not take its lock: poll() answers "writable" at once,
-    again and again, and the spinning I/O thread takes the GIL from the very worker it waits
-    for. With 16 clients posting at once the mock made 64–135 answers a second, its I/O thread
-    at 75% of a core (benchmarks/RESULTS.md, run 18). So while a request is being answered,
-    the I/O thread waits for the worker's wake-up, unless the buffer is past waitress's high
-    watermark, where the worker itself waits for the I/O thread to drain it.
-
-    What waitress refuses before the app sees it (a body past its limit, headers past
-    theirs, broken chunking) it answers in plain text; a client of the mock parses JSON, so
-    these come as `{"detail": ...}` naming the limit and what came, as the app's own do; a
-    body's limit is given as `body_limit`, the app's own, the one a client has to keep to.
-    """
-    from waitress.channel import HTTPChannel
-    from waitress.task import ErrorTask
-
-    class JsonErrorTask(ErrorTask):  # type: ignore[misc]
-        def execute(self) -> None:
-            error, adj = self.request.error, self.channel.adj
-            body = json.dumps({"detail": _refusal_detail(error, self.request, adj, body_limit)})
-            self.status = f"{error.code} {error.reason}"
-            self.response_headers.append(("Content-Type", "application/json"))
-            self.set_close_on_finish()  # what is left of the request is not read
-            self.content_length = len(body)
-            self.write(body.encode())
-
-    class MockChannel(HTTPChannel):  # type: ignore[misc]
-        error_task_class = JsonErrorTask
-
-        def writable(self) -> bool:
-            answering = bool(self.requests) and not (self.will_close or self.close_when_flushed)
-            if answering and self.total_outbufs_len <= self.adj.outbuf_high_watermark:
-                return False
-            return bool(super().writable())
-
-    return MockChannel
-
-
-def _refusal_detail(error: Any, request: Any, adj: Any, body_limit: int) -> str:
-    """What waitress refused, in the words of the mock's own refusals."""
-    if error.code == 413:
-        got = (
-            "a longer chunked body"
-            if request.chunked
-            else f"{request.content_length} bytes (Content-Length)"
-        )
-        return f"Request body too large: expected at most {body_limit} bytes; got {got}."
-    if error.code == 431:
-        return (
-            f"Request headers too large: expected at most {adj.max_request_header_size} "
-            "bytes of headers in all; got more. Send long values in the body, not in headers."
-        )
-    return f"{error.reason}: {error.body}."
 
 
 def connection_limit(reserve: int = 256) -> int:

@@ -6,7 +6,7 @@ counts every import: module level, inside functions, and under TYPE_CHECKING).
     lifecycle   records and time: leaves only; no flask, werkzeug or httpx
     recordings  HAR files and drift: contract and leaves
     api         the pipeline and the admin API: contract, lifecycle and leaves
-    top         app, cli, server, serving, __init__: anything in mock_server
+    top         app, cli, server, serving, channel, __init__: anything in mock_server
     mock_server never imports contract_tests; contract_tests imports mock_server's
                 public names (`from mock_server import X`, X in __all__) and nothing else of it
     no cycles   among mock_server's modules, type-only imports included

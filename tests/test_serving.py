@@ -20,7 +20,8 @@ import pytest
 from conftest import BASE, PRODUCT
 from live import LiveMock
 
-from mock_server.serving import MAX_CONNECTIONS, connection_limit, mock_channel
+from mock_server.channel import MAX_PIPELINED, SEND_STALL_SECONDS, mock_channel
+from mock_server.serving import MAX_CONNECTIONS, connection_limit
 
 pytestmark = pytest.mark.slow
 
@@ -50,10 +51,16 @@ def _held(sockets: list[socket.socket]) -> Iterator[list[socket.socket]]:
         yield sockets
 
 
-def _closed_by_server(sock: socket.socket, within: float) -> bool:
+def _closed_by_server(sock: socket.socket, within: float, drain: bool = False) -> bool:
+    """Whether the server closes `sock` within `within` seconds (reading, and with `drain`
+    discarding, whatever it had sent before)."""
     sock.settimeout(within)
+    deadline = time.monotonic() + within
     try:
-        return sock.recv(1024) == b""
+        while sock.recv(1 << 20):
+            if not drain or time.monotonic() > deadline:
+                return False
+        return True
     except TimeoutError:
         return False
     except ConnectionResetError:
@@ -198,14 +205,16 @@ def test_the_io_thread_leaves_an_answer_being_written_to_its_worker() -> None:
     # 120 POSTs/s at 16 connections). Ours waits for the worker's wake-up instead.
     from waitress.channel import HTTPChannel
 
-    with _channels(HTTPChannel, mock_channel()) as (stock, ours):
+    with _channels(HTTPChannel, mock_channel(65536)) as (stock, ours):
         for channel in (stock, ours):
             channel.requests = [object()]  # a worker is answering
             channel.total_outbufs_len = 200  # and has buffered part of its answer
         assert stock.writable() and not ours.writable()
-        # Past the high watermark the worker waits for the I/O thread to drain the buffer.
-        ours.total_outbufs_len = ours.adj.outbuf_high_watermark + 1
-        assert ours.writable()
+        # From the high watermark on, the worker waits for the I/O thread to drain the
+        # buffer (and is woken only below it, so at the watermark itself it must send).
+        for past in (0, 1):
+            ours.total_outbufs_len = ours.adj.outbuf_high_watermark + past
+            assert ours.writable()
         # Done answering (or closing), what is left is the I/O thread's to send, as before.
         ours.total_outbufs_len, ours.requests = 200, []
         assert ours.writable()
@@ -285,3 +294,85 @@ def _read_answer(sock: socket.socket, pause_every: int) -> bytes:
             return head + b"\r\n\r\n" + bytes(body)
         body.extend(rest[:size])
         rest = rest[size + 2 :]
+
+
+def test_a_client_that_reads_nothing_past_the_watermark_holds_a_worker_only_briefly() -> None:
+    # One worker thread; a client asks for 24 MiB and reads none of it: once 16 MiB wait
+    # unsent, the worker waits for bytes to move, gives up after SEND_STALL_SECONDS and
+    # closes that connection; the next client is served by the same worker.
+    server = subprocess.Popen(
+        [sys.executable, "-c", BIG_ANSWER_SERVER.replace(", 4, lambda", ", 1, lambda")],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        url = server.stdout.readline().strip()
+        port = int(urlsplit(url).port or 0)
+        hog = socket.socket()
+        hog.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        hog.connect(("127.0.0.1", port))
+        with _held([hog]), httpx.Client(base_url=url, timeout=SEND_STALL_SECONDS + 10) as other:
+            hog.sendall(b"GET /big HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            time.sleep(0.5)
+            started = time.monotonic()
+            assert other.get("/small").text == "ok"
+            assert time.monotonic() - started < SEND_STALL_SECONDS + 5
+            assert _closed_by_server(hog, within=10, drain=True)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        if server.stdout is not None:
+            server.stdout.close()
+
+
+def test_requests_sent_far_ahead_get_the_first_answers_then_a_close() -> None:
+    with LiveMock("--quiet") as mock:
+        request = f"GET {BASE} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-ID: a\r\nX-API-KEY: b\r\n\r\n"
+        with socket.create_connection(("127.0.0.1", _port(mock))) as sock:
+            sock.settimeout(10)
+            sock.sendall((request * (MAX_PIPELINED + 4)).encode())
+            answers = _read_until_closed(sock)
+        assert answers.count(b"HTTP/1.1 200 OK") == MAX_PIPELINED
+        last_head = answers.rsplit(b"HTTP/1.1 200 OK", 1)[1].partition(b"\r\n\r\n")[0]
+        assert b"Connection: close" in last_head
+        with mock.client() as client:  # and the mock serves on
+            assert client.get(BASE).status_code == 200
+
+
+def test_pipelining_clients_that_read_nothing_hold_no_worker() -> None:
+    # Each asks for Swagger UI's bundle (1.7 MB) as often as it may, then reads nothing;
+    # with two worker threads and four such clients, another client is still answered.
+    with LiveMock("--quiet", "--threads", "2") as mock, mock.client() as client:
+        request = b"GET /docs/swagger-ui-bundle.js HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+        hogs = []
+        for _ in range(4):
+            hog = socket.socket()
+            hog.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            hog.connect(("127.0.0.1", _port(mock)))
+            hog.sendall(request * 20)
+            hogs.append(hog)
+        with _held(hogs):
+            time.sleep(1)
+            started = time.monotonic()
+            assert client.get(BASE).status_code == 200
+            # Not after a worker gave up on a hog (SEND_STALL_SECONDS): none was held.
+            assert time.monotonic() - started < SEND_STALL_SECONDS
+
+
+def test_a_refused_request_that_expects_100_continue_gets_its_refusal_at_once() -> None:
+    with LiveMock("--quiet") as mock:
+        head = (
+            f"POST {BASE}gen_image/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-ID: a\r\n"
+            "X-API-KEY: b\r\nContent-Type: application/json\r\nExpect: 100-continue\r\n"
+        )
+        for length, status, detail in (
+            (2 << 20, b"413", "Request body too large: expected at most 65536 bytes; got "),
+            ("abc", b"400", "Bad Request: "),
+        ):
+            with socket.create_connection(("127.0.0.1", _port(mock))) as sock:
+                sock.settimeout(5)  # no body is sent: the answer must come without one
+                sock.sendall(f"{head}Content-Length: {length}\r\n\r\n".encode())
+                answer = _read_until_closed(sock)
+            assert answer.startswith(b"HTTP/1.1 " + status), answer[:80]
+            assert json.loads(answer.partition(b"\r\n\r\n")[2])["detail"].startswith(detail)

@@ -14,8 +14,9 @@
    move, and gives up (closing the connection) after SEND_STALL_SECONDS without one.
 3. At most MAX_PIPELINED requests sent ahead. A client that writes many requests before
    reading an answer gets the first MAX_PIPELINED answered, then the connection closed (it
-   sends the rest again, as HTTP/1.1 allows): a few hundred bytes of pipelined GETs asked
-   for hundreds of MiB of answers to buffer.
+   may send the rest again on a new one): a few hundred bytes of pipelined GETs asked for
+   hundreds of MiB of answers to buffer. Past the 8 KiB waitress reads at once, the bytes
+   left unread make the close a reset (the answers sent before it arrive first).
 4. waitress's refusals in the mock's JSON. What waitress refuses before the app sees it (a
    body past its limit, headers past theirs, broken chunking) it answered in plain text,
    and it promised `100 Continue` to a request it had already refused, which then waited
@@ -25,6 +26,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import socket
@@ -47,13 +49,18 @@ def mock_channel(body_limit: int) -> type:
 
     class JsonErrorTask(ErrorTask):  # type: ignore[misc]
         def execute(self) -> None:
-            error, adj = self.request.error, self.channel.adj
-            body = json.dumps({"detail": _refusal_detail(error, self.request, adj, body_limit)})
-            self.status = f"{error.code} {error.reason}"
+            request = self.request
+            body = json.dumps(
+                {"detail": _refusal_detail(request.error, request, self.channel.adj, body_limit)}
+            )
+            self.status = f"{request.error.code} {request.error.reason}"
             self.response_headers.append(("Content-Type", "application/json"))
-            self.set_close_on_finish()  # what is left of the request is not read
+            # What is left of the request is not read: the connection closes, whatever it
+            # asked for (an HTTP/1.0 keep-alive would add a second, contrary header).
+            request.headers.pop("CONNECTION", None)
+            self.set_close_on_finish()
             self.content_length = len(body)
-            self.write(body.encode())
+            self.write(b"" if request.command == "HEAD" else body.encode())
 
     class MockChannel(HTTPChannel):  # type: ignore[misc]
         error_task_class = JsonErrorTask
@@ -71,18 +78,15 @@ def mock_channel(body_limit: int) -> type:
             if self.request.error is None:  # a refused request gets its refusal instead
                 super().send_continue()
 
-        def received(self, data: bytes) -> bool:
-            accepted = bool(super().received(data))
-            with self.requests_lock:
-                if len(self.requests) > MAX_PIPELINED:
-                    for unanswered in self.requests[MAX_PIPELINED:]:
-                        unanswered.close()
-                    del self.requests[MAX_PIPELINED:]
-                    self.requests[-1].headers["CONNECTION"] = "close"
-                    if self.request is not None:  # a partial one after them
-                        self.request.close()
-                        self.request = None
-            return accepted
+        # waitress appends each request it reads, and workers pop them, under its
+        # requests_lock: the queue itself enforces the cap, whatever list waitress assigns.
+        @property
+        def requests(self) -> list[Any]:
+            return self._sent_ahead
+
+        @requests.setter
+        def requests(self, requests: list[Any]) -> None:
+            self._sent_ahead = _SentAhead(requests)
 
         def _flush_outbufs_below_high_watermark(self) -> None:
             high = self.adj.outbuf_high_watermark
@@ -107,27 +111,44 @@ def mock_channel(body_limit: int) -> type:
             # which owns the connection, closes it: a shut-down socket polls as hung up.
             self.connected = False
             self.will_close = True
-            try:
-                self.socket.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass  # already gone
+            sock = self.socket  # None once the I/O thread has closed it
+            if sock is not None:
+                with contextlib.suppress(OSError):  # the client has gone already
+                    sock.shutdown(socket.SHUT_RDWR)
             self.server.pull_trigger()
 
     return MockChannel
+
+
+class _SentAhead(list[Any]):
+    """A connection's requests read but not yet answered, MAX_PIPELINED at most. One more is
+    dropped unanswered (its body released) and the last kept is answered with `Connection:
+    close`, after which the client sends the rest again on a new connection."""
+
+    def append(self, request: Any) -> None:
+        if len(self) < MAX_PIPELINED:
+            super().append(request)
+            return
+        request.close()
+        self[-1].headers["CONNECTION"] = "close"  # never self[0], the one being answered
 
 
 def _refusal_detail(error: Any, request: Any, adj: Any, body_limit: int) -> str:
     """What waitress refused, in the words of the mock's own refusals."""
     if error.code == 413:
         got = (
-            "a longer chunked body"
+            f"{request.body_bytes_received} bytes of a chunked body and more"
             if request.chunked
             else f"{request.content_length} bytes (Content-Length)"
         )
         return f"Request body too large: expected at most {body_limit} bytes; got {got}."
     if error.code == 431:
         return (
-            f"Request headers too large: expected at most {adj.max_request_header_size} "
-            "bytes of headers in all; got more. Send long values in the body, not in headers."
+            f"Request headers too large: expected under {adj.max_request_header_size} bytes "
+            f"of headers in all; got {request.header_bytes_received} and more. Send long "
+            "values in the body, not in headers."
         )
-    return f"{error.reason}: {str(error.body).rstrip('.')}."
+    said = f"{error.reason}: {str(error.body).rstrip('.')}."
+    if error.code == 501:
+        return f"{said} Send the body with Content-Length, or Transfer-Encoding: chunked."
+    return f"{said} The request is not well-formed HTTP/1.1; send it with an HTTP client."

@@ -178,10 +178,11 @@ SHIPPED = "<shipped>"  # --replay with no path: the synthetic recording shipped 
     default=16,
     show_default=True,
     type=click.IntRange(1, 64),
-    help="Threads running requests. None waits on a client for long (a body is read whole "
+    help="Threads running requests. None waits on a stalled client (a body is read whole "
     "before its request runs; what a slow client does not take of an answer is sent later, "
-    "off the thread, unless 16 MiB wait: then 5 s at most) nor on webhooks (they have their "
-    "own threads); more threads keep one long request from holding the others.",
+    "off the thread, unless 16 MiB wait: then while the client takes bytes, 5 s at most "
+    "without one) nor on webhooks (they have their own threads); more threads keep one long "
+    "request from holding the others.",
 )
 @click.option(
     "--idle-timeout",

@@ -54,7 +54,7 @@ def serve_safely(
     a worker thread runs the app; what a client does not take of an answer at once is sent
     from buffers on that thread too: a client that stalls mid-body or never reads its answer
     holds a connection, not a thread (a worker waits for a client only when 16 MiB wait
-    unsent, and for 5 s at most: `channel`).
+    unsent, and only while the client takes bytes, 5 s at most without one: `channel`).
     Connections with nothing to do for `idle_timeout` seconds are closed, stalled bodies
     included. The app, its store and its threads live in this one process.
     """

@@ -5,6 +5,7 @@ benchmarks/stalls.py is the long version, with 100 stalled bodies and 1,000 idle
 from __future__ import annotations
 
 import json
+import re
 import resource
 import socket
 import subprocess
@@ -115,8 +116,10 @@ def test_broken_or_oversized_chunked_bodies_are_refused_in_json() -> None:
             "X-API-KEY: b\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
         )
         cases = {
-            "Bad Request: Invalid chunk size.": head + "zz\r\n{}\r\n0\r\n\r\n",
-            "Request body too large: expected at most 65536 bytes; got a longer chunked body.": (
+            r"Bad Request: Invalid chunk size\. The request is not well-formed HTTP/1\.1; "
+            r"send it with an HTTP client\.": head + "zz\r\n{}\r\n0\r\n\r\n",
+            r"Request body too large: expected at most 65536 bytes; got \d+ bytes of a chunked "
+            r"body and more\.": (
                 head + "".join("10000\r\n" + "x" * 0x10000 + "\r\n" for _ in range(17))
             ),
         }
@@ -127,7 +130,29 @@ def test_broken_or_oversized_chunked_bodies_are_refused_in_json() -> None:
                 answer = _read_until_closed(sock)
             head_part, _, body = answer.partition(b"\r\n\r\n")
             assert b"application/json" in head_part
-            assert json.loads(body)["detail"] == detail
+            assert re.fullmatch(detail, json.loads(body)["detail"])
+
+
+def test_a_refusal_to_head_has_no_body_and_to_http_1_0_one_connection_header() -> None:
+    with LiveMock("--quiet") as mock:
+        for request in (
+            f"HEAD {BASE} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: abc\r\n\r\n",
+            f"POST {BASE} HTTP/1.0\r\nConnection: keep-alive\r\nContent-Length: abc\r\n\r\n",
+        ):
+            with socket.create_connection(("127.0.0.1", _port(mock))) as sock:
+                sock.settimeout(10)
+                sock.sendall(request.encode())
+                head, _, body = _read_until_closed(sock).partition(b"\r\n\r\n")
+            lines = head.decode().split("\r\n")
+            assert lines[0].endswith("400 Bad Request")
+            assert [ln for ln in lines if ln.lower().startswith("connection:")] == [
+                "Connection: close"
+            ]
+            length = int(next(ln.split(":")[1] for ln in lines if ln.startswith("Content-Length")))
+            if request.startswith("HEAD"):
+                assert body == b"" and length > 0  # the length the body would have had
+            else:
+                assert len(body) == length and json.loads(body)["detail"]
 
 
 def _read_until_closed(sock: socket.socket) -> bytes:
@@ -144,9 +169,10 @@ def test_headers_past_the_servers_limit_are_refused_and_the_next_client_served()
     with LiveMock("--quiet") as mock, mock.client() as client:
         refused = client.get(BASE, headers={"X-Trace": "x" * (300 << 10)})
         assert refused.status_code == 431
-        assert refused.json()["detail"] == (
-            "Request headers too large: expected at most 262144 bytes of headers in all; got "
-            "more. Send long values in the body, not in headers."
+        assert re.fullmatch(
+            r"Request headers too large: expected under 262144 bytes of headers in all; got "
+            r"\d+ and more\. Send long values in the body, not in headers\.",
+            refused.json()["detail"],
         )
         assert client.get(BASE).status_code == 200
         assert not any(
@@ -202,7 +228,7 @@ def test_the_io_thread_leaves_an_answer_being_written_to_its_worker() -> None:
     # waitress's own connection asks to be polled for writing as soon as a worker has
     # buffered a byte, though only the worker may send it then: poll() returns at once,
     # again and again, and the I/O thread spins on the GIL the worker needs (issue 12:
-    # 120 POSTs/s at 16 connections). Ours waits for the worker's wake-up instead.
+    # 64–135 POSTs/s at 16 connections). Ours waits for the worker's wake-up instead.
     from waitress.channel import HTTPChannel
 
     with _channels(HTTPChannel, mock_channel(65536)) as (stock, ours):

@@ -336,7 +336,16 @@ def test_an_earlier_mocks_file_is_migrated_and_served(
         before = db.execute(
             "SELECT seq, id, account, due, data FROM records ORDER BY seq"
         ).fetchall()
-    app = create_app(MockConfig(state_path=str(path)), clock=ManualClock(START), contract=contract)
+    # Opened and closed with no call: every row as it was, its JSON included (migrating
+    # changes meta, never a record).
+    config = MockConfig(state_path=str(path))
+    close_app(create_app(config, clock=ManualClock(START), contract=contract))
+    with closing(sqlite3.connect(path)) as db:
+        assert (
+            db.execute("SELECT seq, id, account, due, data FROM records ORDER BY seq").fetchall()
+            == before
+        )
+    app = create_app(config, clock=ManualClock(START), contract=contract)
     try:
         for _seq, record_id, account, _, _ in before:
             record = Api(app.test_client(), account).get(record_id)

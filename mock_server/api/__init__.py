@@ -4,5 +4,6 @@ exchange it carries and its end (`exchange`), the six operations, auth, headers,
 (`refusals`), the per-app state (`state`), the `Controls` and the admin blueprint.
 
 May import: `contract`, `lifecycle` and the leaves `mock_server.errors`, `.choices`,
-`.config`. Never `recordings` or the top level (`app`, `cli`, `server`), which import it.
+`.config`. Never `recordings` or the top level (`app`, `cli`, `server`, `serving`,
+`channel`), which import it.
 """

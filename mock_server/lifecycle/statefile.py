@@ -44,8 +44,9 @@ except ImportError:  # Windows: no flock(2); a second mock is not kept out there
 __all__ = ["SCHEMA", "SCHEMA_VERSION", "StateFile"]
 
 # What `meta` says. None (the earliest mocks): the same tables, no version. 1: versioned.
-# 2: a record may carry `history` (what the dashboard shows), which a mock of 1 does not know,
-# so it refuses such a file as a newer mock's rather than as a bad row.
+# 2: records may carry `history` (what the dashboard shows). Mocks of 1 before 4f4dfa8 do not
+# know it: marked 2, such a file is refused there as a newer mock's, not as a bad row. Opening
+# a file raises its version for good, as a newer mock may have written `history` into it.
 SCHEMA_VERSION = 2
 
 # seq is the rowid: one more than the largest, so newer records list first. AUTOINCREMENT

@@ -123,7 +123,7 @@ def mock_channel(body_limit: int) -> type:
 class _SentAhead(list[Any]):
     """A connection's requests read but not yet answered, MAX_PIPELINED at most. One more is
     dropped unanswered (its body released) and the last kept is answered with `Connection:
-    close`, after which the client sends the rest again on a new connection."""
+    close`, after which the client may send the rest again on a new connection."""
 
     def append(self, request: Any) -> None:
         if len(self) < MAX_PIPELINED:

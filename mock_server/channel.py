@@ -78,15 +78,12 @@ def mock_channel(body_limit: int) -> type:
             if self.request.error is None:  # a refused request gets its refusal instead
                 super().send_continue()
 
-        # waitress appends each request it reads, and workers pop them, under its
-        # requests_lock: the queue itself enforces the cap, whatever list waitress assigns.
-        @property
-        def requests(self) -> list[Any]:
-            return self._sent_ahead
-
-        @requests.setter
-        def requests(self, requests: list[Any]) -> None:
-            self._sent_ahead = _SentAhead(requests)
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            # waitress appends each request it reads, and workers pop them, under its
+            # requests_lock: the queue itself enforces the cap. waitress assigns a new list
+            # only when the connection is closing, when no more requests are read.
+            self.requests = _SentAhead()
 
         def _flush_outbufs_below_high_watermark(self) -> None:
             high = self.adj.outbuf_high_watermark

@@ -249,7 +249,8 @@ def test_the_io_thread_leaves_an_answer_being_written_to_its_worker() -> None:
 
 
 # An app whose answer outgrows the sockets' buffers and waitress's 16 MiB high watermark,
-# served as `serve` serves the mock; it prints its URL, then serves until SIGTERM.
+# served as `serve` serves the mock on as many worker threads as its argument says; it
+# prints its URL, then serves until SIGTERM.
 BIG_ANSWER_SERVER = """
 import sys
 from flask import Flask
@@ -269,35 +270,41 @@ def small():
     return "ok"
 
 
-serve_safely(app, "127.0.0.1", 0, 4, lambda url: print(url, flush=True))
+serve_safely(app, "127.0.0.1", 0, int(sys.argv[1]), lambda url: print(url, flush=True))
 """
+
+
+@contextmanager
+def _big_answer_server(threads: int) -> Iterator[str]:
+    """BIG_ANSWER_SERVER in a subprocess; yields its URL."""
+    server = subprocess.Popen(
+        [sys.executable, "-c", BIG_ANSWER_SERVER, str(threads)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert server.stdout is not None
+        yield server.stdout.readline().strip()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        if server.stdout is not None:
+            server.stdout.close()
 
 
 def test_an_answer_past_the_buffers_reaches_a_slow_reader_whole_while_others_are_served() -> None:
     # The worker sends what the socket takes and buffers the rest; past the watermark it
     # waits for the I/O thread to drain; when it is done the I/O thread sends what is left.
     # A channel that left output to a worker that had finished would strand the tail.
-    server = subprocess.Popen(
-        [sys.executable, "-c", BIG_ANSWER_SERVER], stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert server.stdout is not None
-        url = server.stdout.readline().strip()
+    with _big_answer_server(threads=4) as url:
         slow = socket.create_connection(("127.0.0.1", int(urlsplit(url).port or 0)))
         with _held([slow]), httpx.Client(base_url=url, timeout=10) as others:
             slow.sendall(b"GET /big HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
             time.sleep(0.5)  # the buffers fill, and the worker waits at the watermark
             assert others.get("/small").text == "ok"
             received = _read_answer(slow, pause_every=1 << 20)
-        head, _, body = received.partition(b"\r\n\r\n")
-        assert head.startswith(b"HTTP/1.1 200")
-        assert len(body) == 24 << 20
-        assert body == (bytes(range(256)) * 4096) * 24
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        if server.stdout is not None:
-            server.stdout.close()
+    head, _, body = received.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200")
+    assert len(body) == 24 << 20
+    assert body == (bytes(range(256)) * 4096) * 24
 
 
 def _read_answer(sock: socket.socket, pause_every: int) -> bytes:
@@ -326,18 +333,10 @@ def test_a_client_that_reads_nothing_past_the_watermark_holds_a_worker_only_brie
     # One worker thread; a client asks for 24 MiB and reads none of it: once 16 MiB wait
     # unsent, the worker waits for bytes to move, gives up after SEND_STALL_SECONDS and
     # closes that connection; the next client is served by the same worker.
-    server = subprocess.Popen(
-        [sys.executable, "-c", BIG_ANSWER_SERVER.replace(", 4, lambda", ", 1, lambda")],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert server.stdout is not None
-        url = server.stdout.readline().strip()
-        port = int(urlsplit(url).port or 0)
+    with _big_answer_server(threads=1) as url:
         hog = socket.socket()
         hog.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-        hog.connect(("127.0.0.1", port))
+        hog.connect(("127.0.0.1", int(urlsplit(url).port or 0)))
         with _held([hog]), httpx.Client(base_url=url, timeout=SEND_STALL_SECONDS + 10) as other:
             hog.sendall(b"GET /big HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
             time.sleep(0.5)
@@ -345,11 +344,6 @@ def test_a_client_that_reads_nothing_past_the_watermark_holds_a_worker_only_brie
             assert other.get("/small").text == "ok"
             assert time.monotonic() - started < SEND_STALL_SECONDS + 5
             assert _closed_by_server(hog, within=10, drain=True)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        if server.stdout is not None:
-            server.stdout.close()
 
 
 def test_requests_sent_far_ahead_get_the_first_answers_then_a_close() -> None:
